@@ -1,0 +1,50 @@
+/**
+ * `atb-migrate <command> ...`: a table of subcommands, each in src/cli/commands/.
+ * Flags follow msit's (`-s/--source`, `--enable-sparse`, `-l`) so muscle memory carries over.
+ */
+import { analyzeCommand } from './commands/analyze';
+import { generateCommand } from './commands/generate';
+import { transformCommand } from './commands/transform';
+import { EXIT, processIO, type CliCommand, type CliIO } from './io';
+import { formatMessage } from '../core/i18n';
+import '../core/messages';
+
+const COMMANDS: CliCommand[] = [transformCommand, analyzeCommand, generateCommand];
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    io.out(help(io));
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '-v' || name === '--version') {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`atb-migrate: unknown command '${name}'\n\n${help(io)}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    // A bug, not a user error: say so plainly, with the stack for a report.
+    io.err(`atb-migrate ${name}: internal error: ${(error as Error)?.stack ?? String(error)}`);
+    return EXIT.refused;
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.1.0';
+
+function help(io: CliIO): string {
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${formatMessage(c.summary, io.locale)}`);
+  return ['Usage: atb-migrate <command> [options]', '', 'Commands:', ...lines, '', 'atb-migrate <command> --help for its options.'].join('\n');
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

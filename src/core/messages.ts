@@ -1,0 +1,5 @@
+/**
+ * Importing this module registers every feature's message catalogue (en + zh-cn).
+ * Front doors import it once; each feature adds its own `messages.ts` to the list.
+ */
+import './cli-messages';

@@ -1,0 +1,42 @@
+/**
+ * Node-side location of the tree-sitter wasm files, shared by the CLI, the language server,
+ * the extension, the tests and the benchmarks. A bundle finds them next to itself
+ * (esbuild.mjs copies them into dist/); unbundled code finds them in node_modules.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadSyntax, type Syntax, type WasmSources } from '../core/syntax';
+
+const FILES = {
+  runtime: ['tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm'],
+  cpp: ['tree-sitter-cpp.wasm', 'tree-sitter-cpp/tree-sitter-cpp.wasm'],
+  python: ['tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'],
+} as const;
+
+function locate([bundled, modulePath]: readonly [string, string], dirs: string[]): string {
+  for (const dir of dirs) {
+    const candidate = path.join(dir, bundled);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  try {
+    return require.resolve(modulePath);
+  } catch {
+    throw new Error(`atb-migrate: cannot find ${bundled} (looked in ${dirs.join(', ')} and node_modules)`);
+  }
+}
+
+export function wasmSources(dirs: string[] = [__dirname, path.join(__dirname, '..', 'dist')]): WasmSources {
+  return {
+    runtime: locate(FILES.runtime, dirs),
+    cpp: fs.readFileSync(locate(FILES.cpp, dirs)),
+    python: fs.readFileSync(locate(FILES.python, dirs)),
+  };
+}
+
+let shared: Promise<Syntax> | undefined;
+
+/** The process-wide Syntax, loaded on first use. */
+export function nodeSyntax(): Promise<Syntax> {
+  shared ??= loadSyntax(wasmSources());
+  return shared;
+}

@@ -1,0 +1,2 @@
+// Wizard webview entry point; filled in by the wizard work.
+export {};
