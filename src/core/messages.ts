@@ -3,3 +3,5 @@
  * Front doors import it once; each feature adds its own `messages.ts` to the list.
  */
 import './cli-messages';
+import './quantize/messages';
+import './layer/messages';

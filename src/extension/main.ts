@@ -1,11 +1,28 @@
 import * as vscode from 'vscode';
 import { registerWizard } from './wizard';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { OperatorView } from './operatorView';
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * Thin glue: the language server does the work (diagnostics, code actions, quantize/analyze
+ * requests); here we start it, register commands and the Operator Support view. Nothing from the
+ * workspace is ever executed, so the same features run in untrusted folders (package.json declares
+ * `untrustedWorkspaces: limited`; only the unused `analysis.pythonPath` is restricted).
+ */
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('ATB Migrate', { log: true });
   context.subscriptions.push(log);
   registerWizard(context, log);
-  // Quantize / analysis / language client: filled in by the extension glue.
+  const ctx = new Ctx(context, log);
+  const view = new OperatorView(ctx);
+  context.subscriptions.push(ctx, view, ...registerCommands(ctx, view));
+  try {
+    await ctx.ready();
+  } catch (error) {
+    log.error(`ATB Migrate language server failed to start: ${String(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('ATB Migrate language server failed to start. See the ATB Migrate log.'));
+  }
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,465 @@
+/**
+ * Static operator-support analysis of one transformers modeling file: finds the model classes,
+ * builds the module tree from `__init__` declarations and collects every operation used by the
+ * forwards (and the helpers they call) with its ATB verdict.
+ */
+import { catalogHref, VERDICTS, type Catalog, type CatalogEntry, type Verdict } from '../catalog';
+import type { DiagnosticData, Range } from '../common';
+import { msg, type Message } from '../i18n';
+import type { Node, Syntax, Tree } from '../syntax';
+import { buildIndex, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
+import { scanFunction, type ScanUse } from './scan';
+import type { AnalysisResult, ModuleNode, OpUse } from './types';
+import './messages';
+
+export interface AnalyzeOptions {
+  /** config.json of the model, to resolve `config.num_hidden_layers`, `ACT2FN[config.hidden_act]`, ... */
+  config?: Record<string, unknown>;
+  /** Also report fused uses as information diagnostics (`atb.fused-op`). */
+  reportFused?: boolean;
+}
+
+/** Larger Python files are not modeling code (generated tables, vendored bundles). */
+export const MAX_SOURCE_CHARS = 2 * 1024 * 1024;
+const MAX_SYNTAX_DIAGNOSTICS = 20;
+
+/** Alternative config keys across model families (ChatGLM's num_layers, DeepSeek's n_routed_experts, ...). */
+const CONFIG_ALIASES: Record<string, string[]> = {
+  num_hidden_layers: ['num_layers', 'n_layers', 'n_layer'],
+  num_local_experts: ['n_routed_experts', 'num_experts', 'moe_num_experts'],
+  num_experts: ['num_local_experts', 'n_routed_experts', 'moe_num_experts'],
+  n_routed_experts: ['num_local_experts', 'num_experts'],
+  num_layers: ['num_hidden_layers', 'n_layers'],
+  hidden_act: ['hidden_activation', 'activation_function'],
+};
+
+export function configValue(config: Record<string, unknown> | undefined, key: string): unknown {
+  if (!config) return undefined;
+  for (const k of [key, ...(CONFIG_ALIASES[key] ?? [])]) {
+    if (config[k] !== undefined && config[k] !== null) return config[k];
+  }
+  for (const nested of ['text_config', 'llm_config', 'language_config']) {
+    const sub = config[nested];
+    if (sub && typeof sub === 'object') {
+      const v = configValue(sub as Record<string, unknown>, key);
+      if (v !== undefined) return v;
+    }
+  }
+  return undefined;
+}
+
+export function looksLikeModelCode(tree: Tree): boolean {
+  for (const child of tree.rootNode.namedChildren) {
+    const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+    if (def?.type !== 'class_definition') continue;
+    const bases = def.childForFieldName('superclasses')?.text ?? '';
+    if (/\b(nn\.Module|Module|PreTrainedModel|\w+PreTrainedModel)\b/.test(bases)) return true;
+  }
+  return false;
+}
+
+export function analyzeSource(syntax: Syntax, text: string, path: string, catalog: Catalog, options: AnalyzeOptions = {}): AnalysisResult {
+  if (text.length > MAX_SOURCE_CHARS) return tooLarge(path, text.length);
+  const parser = syntax.parser('python');
+  try {
+    const tree = parser.parse(text);
+    if (!tree) return emptyResult(path, [msg('analysis.note.parseFailed', { path })]);
+    try {
+      return analyzeTree(tree, text, path, catalog, options);
+    } finally {
+      tree.delete();
+    }
+  } finally {
+    parser.delete();
+  }
+}
+
+/** Works on an already parsed tree so the language server can parse incrementally. */
+export function analyzeTree(tree: Tree, source: string, path: string, catalog: Catalog, options: AnalyzeOptions = {}): AnalysisResult {
+  if (source.length > MAX_SOURCE_CHARS) return tooLarge(path, source.length);
+  const result = emptyResult(path, []);
+  const syntaxProblems = syntaxDiagnostics(tree);
+  result.diagnostics.push(...syntaxProblems);
+  if (syntaxProblems.length) result.notes.push(msg('analysis.note.syntaxErrors', { count: syntaxProblems.length }));
+  if (!looksLikeModelCode(tree)) {
+    result.notes.push(msg('analysis.note.notModelCode', { path }));
+    return result;
+  }
+  result.isModelCode = true;
+  const analyzer = new FileAnalyzer(tree, source, path, catalog, options);
+  analyzer.run(result);
+  if (!options.config && result.root && hasUnknownRepeat(result.root)) result.notes.push(msg('analysis.note.noConfig'));
+  result.diagnostics.push(...useDiagnostics(result.uses, catalog, options));
+  return result;
+}
+
+function hasUnknownRepeat(node: ModuleNode): boolean {
+  return (node.kind === 'layers' && node.repeat === undefined) || node.children.some(hasUnknownRepeat);
+}
+
+function emptyResult(path: string, notes: Message[]): AnalysisResult {
+  return { path, isModelCode: false, modelClasses: [], root: undefined, uses: [], diagnostics: [], notes };
+}
+
+function tooLarge(path: string, chars: number): AnalysisResult {
+  return emptyResult(path, [msg('analysis.note.tooLarge', { path, size: (chars / 1024 / 1024).toFixed(1), limit: MAX_SOURCE_CHARS / 1024 / 1024 })]);
+}
+
+function toRange(node: Node): Range {
+  return {
+    start: { line: node.startPosition.row, character: node.startPosition.column },
+    end: { line: node.endPosition.row, character: node.endPosition.column },
+  };
+}
+
+function syntaxDiagnostics(tree: Tree): DiagnosticData[] {
+  if (!tree.rootNode.hasError) return [];
+  const out: DiagnosticData[] = [];
+  const errors = tree.rootNode.descendantsOfType('ERROR');
+  for (const node of errors) {
+    if (!node || out.length >= MAX_SYNTAX_DIAGNOSTICS) break;
+    out.push({ range: toRange(node), severity: 'warning', code: 'atb.python-syntax', message: msg('analysis.diag.syntax') });
+  }
+  // Missing tokens (`def f(:` parses with a MISSING node, not an ERROR).
+  if (!out.length) {
+    const stack: Node[] = [tree.rootNode];
+    while (stack.length && out.length < MAX_SYNTAX_DIAGNOSTICS) {
+      const node = stack.pop()!;
+      if (node.isMissing) out.push({ range: toRange(node), severity: 'warning', code: 'atb.python-syntax', message: msg('analysis.diag.syntax') });
+      else if (node.hasError) for (const c of node.children) if (c) stack.push(c);
+    }
+  }
+  return out;
+}
+
+function useDiagnostics(uses: OpUse[], catalog: Catalog, options: AnalyzeOptions): DiagnosticData[] {
+  const out: DiagnosticData[] = [];
+  for (const use of uses) {
+    if (use.verdict !== 'unsupported' && !(options.reportFused && use.verdict === 'fused')) continue;
+    const entry = use.catalogId ? catalog.byId(use.catalogId) : undefined;
+    out.push({
+      range: use.range,
+      severity: use.verdict === 'unsupported' ? 'warning' : 'information',
+      code: use.verdict === 'unsupported' ? 'atb.unsupported-op' : 'atb.fused-op',
+      message: entry ? catalog.diagMessage(entry, use.name) : msg('analysis.diag.unknown', { name: use.name }),
+      ...(use.catalogId ? { href: catalogHref(use.catalogId) } : {}),
+      data: { catalogId: use.catalogId, name: use.name, kind: use.kind, atbOp: use.atbOp, useId: use.id },
+    });
+  }
+  return out;
+}
+
+export function zeroCounts(): Record<Verdict, number> {
+  return { native: 0, fused: 0, view: 0, unsupported: 0 };
+}
+
+export function countUses(uses: OpUse[], into = zeroCounts()): Record<Verdict, number> {
+  for (const use of uses) into[use.verdict]++;
+  return into;
+}
+
+class FileAnalyzer {
+  private readonly index: FileIndex;
+  private readonly classUses = new Map<string, OpUse[]>();
+  private readonly all = new Map<string, OpUse>();
+
+  constructor(
+    tree: Tree,
+    private readonly source: string,
+    private readonly path: string,
+    private readonly catalog: Catalog,
+    private readonly options: AnalyzeOptions,
+  ) {
+    this.index = buildIndex(tree, source);
+  }
+
+  run(result: AnalysisResult): void {
+    const moduleClasses = [...this.index.classes.values()].filter((c) => isModuleClass(c, this.index));
+    const importUses = this.importUses();
+    for (const cls of moduleClasses) this.usesOf(cls);
+    result.modelClasses = this.rankRoots(moduleClasses);
+    const rootClass = result.modelClasses[0] ? this.index.classes.get(result.modelClasses[0]) : undefined;
+    if (rootClass) {
+      result.root = this.classNode(rootClass, rootClass.name, 'model', toRange(rootClass.node), new Set());
+      result.root.uses.push(...importUses);
+      result.root.counts = countUses(importUses, result.root.counts);
+    }
+    for (const use of importUses) this.all.set(use.id, use);
+    result.uses = [...this.all.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  }
+
+  /** Classes nobody instantiates, most model-like first (…ForCausalLM, then …Model). */
+  private rankRoots(classes: ClassInfo[]): string[] {
+    const used = new Set<string>();
+    for (const cls of classes) {
+      for (const sub of cls.submodules) for (const name of this.constructedClasses(sub.value)) used.add(name);
+    }
+    const score = (c: ClassInfo) =>
+      /ForCausalLM$/.test(c.name) ? 0 : /ForConditionalGeneration$/.test(c.name) ? 1 : /Model$/.test(c.name) && !/PreTrainedModel$/.test(c.name) ? 2 : /PreTrainedModel$/.test(c.name) ? 9 : 5;
+    return classes
+      .filter((c) => !used.has(c.name) && (c.submodules.length > 0 || c.methods.has('forward')))
+      .sort((a, b) => score(a) - score(b) || b.submodules.length - a.submodules.length)
+      .map((c) => c.name);
+  }
+
+  private constructedClasses(value: Node): string[] {
+    const names: string[] = [];
+    for (const call of [value, ...value.descendantsOfType('call')]) {
+      if (call?.type !== 'call') continue;
+      const callee = call.childForFieldName('function');
+      if (callee?.type === 'subscript') names.push(...this.dispatchTargets(callee));
+      const last = text(callee, this.source).split('.').pop() ?? '';
+      if (this.index.classes.has(last)) names.push(last);
+    }
+    return names;
+  }
+
+  /** `LLAMA_ATTENTION_CLASSES[config._attn_implementation]` -> the eager class (or all of them). */
+  private dispatchTargets(subscript: Node): string[] {
+    const dict = this.index.dicts.get(text(subscript.childForFieldName('value'), this.source));
+    if (!dict) return [];
+    const pairs = dict.namedChildren.filter((p): p is Node => !!p && p.type === 'pair');
+    const eager = pairs.find((p) => /eager/.test(text(p.childForFieldName('key'), this.source))) ?? pairs[0];
+    const name = eager ? text(eager.childForFieldName('value'), this.source) : '';
+    return this.index.classes.has(name) ? [name] : [];
+  }
+
+  private importUses(): OpUse[] {
+    const uses: OpUse[] = [];
+    for (const { module, node } of this.index.imports) {
+      const entry = this.catalog.lookup('imports', module);
+      if (!entry) continue;
+      uses.push(this.absolute({ name: module, kind: 'idiom', verdict: entry.verdict, ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: { start: { line: 0, character: node.startPosition.column }, end: { line: node.endPosition.row - node.startPosition.row, character: node.endPosition.column } } }, node.startPosition.row, '<module>'));
+    }
+    return uses;
+  }
+
+  private absolute(use: ScanUse, baseRow: number, owner: string): OpUse {
+    const range = {
+      start: { line: use.range.start.line + baseRow, character: use.range.start.character },
+      end: { line: use.range.end.line + baseRow, character: use.range.end.character },
+    };
+    const id = `${this.path}:${range.start.line}:${range.start.character}:${use.name}`;
+    return { ...use, id, owner, range };
+  }
+
+  /** The class's own entry when its body is one ATB op (RMSNorm, rotary embedding classes). */
+  private absorbingEntry(cls: ClassInfo): CatalogEntry | undefined {
+    const direct = this.catalog.lookup('classes', cls.name);
+    if (direct) return direct;
+    // A norm class computing `x * torch.rsqrt(...)` is an RMSNorm whatever it is called.
+    const forward = cls.methods.get('forward');
+    if (forward && /norm/i.test(cls.name) && /\*\s*torch\.rsqrt\(|rsqrt\(/.test(text(forward, this.source))) {
+      return this.catalog.lookup('classes', 'RMSNorm');
+    }
+    return undefined;
+  }
+
+  /** Uses of a class's forward and everything it calls, computed once per class. */
+  private usesOf(cls: ClassInfo): OpUse[] {
+    const cached = this.classUses.get(cls.name);
+    if (cached) return cached;
+    this.classUses.set(cls.name, []); // recursion guard
+    const absorb = this.absorbingEntry(cls);
+    const ctx = {
+      source: this.source,
+      catalog: this.catalog,
+      index: this.index,
+      cls,
+      attention: /attention|attn/i.test(cls.name),
+      norm: /norm/i.test(cls.name),
+    };
+    const uses: OpUse[] = [];
+    const done = new Set<string>();
+    const queue: { kind: 'method' | 'helper'; name: string }[] = [{ kind: 'method', name: 'forward' }];
+    for (const decorator of cls.decorators) {
+      const entry = this.catalog.lookup('functions', text(decorator.namedChild(0)?.type === 'call' ? decorator.namedChild(0)!.childForFieldName('function') : decorator.namedChild(0), this.source));
+      if (entry) uses.push(this.absolute({ name: 'torch.compile', kind: 'function', verdict: entry.verdict, catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: toRange(decorator) }, 0, cls.name));
+    }
+    while (queue.length) {
+      const callee = queue.shift()!;
+      const key = `${callee.kind}:${callee.name}`;
+      if (done.has(key)) continue;
+      done.add(key);
+      let fn: Node | undefined;
+      let owner: string;
+      let attention = ctx.attention;
+      if (callee.kind === 'method') {
+        const found = findMethod(cls, callee.name, this.index);
+        if (!found) continue;
+        fn = found.node;
+        owner = `${found.owner}.${callee.name}`;
+      } else {
+        fn = this.index.functions.get(callee.name);
+        owner = callee.name;
+        attention = attention || /attention|attn/i.test(callee.name);
+      }
+      if (!fn) continue;
+      const scan = scanFunction(fn, { ...ctx, attention });
+      for (const use of scan.uses) uses.push(this.absolute(use, fn.startPosition.row, owner));
+      queue.push(...scan.calls);
+    }
+    const final = absorb ? uses.map((u) => this.absorbed(u, absorb)) : uses;
+    for (const use of final) if (!this.all.has(use.id)) this.all.set(use.id, use);
+    this.classUses.set(cls.name, final);
+    return final;
+  }
+
+  private absorbed(use: OpUse, entry: CatalogEntry): OpUse {
+    if (use.kind === 'idiom' && use.catalogId && this.catalog.byId(use.catalogId)?.idioms?.includes('rsqrt-norm')) return use;
+    return { ...use, verdict: 'fused', ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), reason: this.catalog.noteMessage(entry) };
+  }
+
+  private classNode(cls: ClassInfo, name: string, kind: ModuleNode['kind'], range: Range | undefined, stack: Set<string>): ModuleNode {
+    const uses = [...this.usesOf(cls)];
+    const node: ModuleNode = { name, className: cls.name, kind, children: [], uses, counts: zeroCounts(), ...(range ? { range } : {}) };
+    if (!this.absorbingEntry(cls) && !stack.has(cls.name)) {
+      const inner = new Set(stack).add(cls.name);
+      for (const sub of cls.submodules) {
+        const child = this.submoduleNode(sub, cls, inner);
+        if (child) node.children.push(child);
+      }
+    }
+    node.counts = this.countNode(node);
+    return node;
+  }
+
+  private countNode(node: ModuleNode): Record<Verdict, number> {
+    const counts = countUses(node.uses);
+    for (const child of node.children) for (const v of VERDICTS) counts[v] += child.counts[v];
+    return counts;
+  }
+
+  private submoduleNode(sub: Submodule, parent: ClassInfo, stack: Set<string>): ModuleNode | undefined {
+    const range = toRange(sub.statement);
+    return this.valueNode(sub.attr, sub.value, range, parent, stack);
+  }
+
+  private valueNode(name: string, value: Node, range: Range, parent: ClassInfo, stack: Set<string>): ModuleNode | undefined {
+    if (value.type === 'subscript') return this.activationNode(name, value, range, parent);
+    if (value.type === 'conditional_expression') {
+      const first = value.namedChild(0);
+      return first ? this.valueNode(name, first, range, parent, stack) : undefined;
+    }
+    if (value.type !== 'call') return undefined;
+    const callee = value.childForFieldName('function');
+    if (!callee) return undefined;
+    if (callee.type === 'subscript') {
+      const target = this.dispatchTargets(callee)[0];
+      const cls = target ? this.index.classes.get(target) : undefined;
+      return cls ? this.instanceNode(name, cls, range, parent, stack) : undefined;
+    }
+    const calleeText = text(callee, this.source);
+    const className = calleeText.split('.').pop() ?? calleeText;
+    if (className === 'ModuleList' || className === 'Sequential') return this.containerNode(name, className, value, range, parent, stack);
+    const local = this.index.classes.get(className);
+    if (local) return this.instanceNode(name, local, range, parent, stack);
+    if (this.catalog.ignored('modules', className)) return undefined;
+    const entry = this.catalog.lookup('modules', className);
+    const reason = entry ? this.catalog.noteMessage(entry) : msg('analysis.reason.unknownModule', { name: className });
+    return this.opNode(name, className, range, parent, entry, reason, value);
+  }
+
+  private instanceNode(name: string, cls: ClassInfo, range: Range, parent: ClassInfo, stack: Set<string>): ModuleNode {
+    const absorb = this.absorbingEntry(cls);
+    if (!absorb) return this.classNode(cls, name, 'module', range, stack);
+    const op = this.opNode(name, cls.name, range, parent, absorb, this.catalog.noteMessage(absorb));
+    op.uses.push(...this.usesOf(cls));
+    op.counts = this.countNode(op);
+    return op;
+  }
+
+  private opNode(name: string, className: string, range: Range, parent: ClassInfo, entry: CatalogEntry | undefined, reason: Message, call?: Node): ModuleNode {
+    const use: OpUse = {
+      id: `${this.path}:${range.start.line}:${range.start.character}:${className}`,
+      name: className,
+      kind: 'module',
+      verdict: entry?.verdict ?? 'unsupported',
+      ...(entry?.atbOp ? { atbOp: entry.atbOp } : {}),
+      ...(entry ? { catalogId: entry.id } : {}),
+      reason,
+      range,
+      owner: `${parent.name}.__init__`,
+      ...(call ? { args: this.args(call) } : {}),
+    };
+    if (!this.all.has(use.id)) this.all.set(use.id, use);
+    const node: ModuleNode = { name, className, kind: 'op', children: [], uses: [this.all.get(use.id)!], range, counts: zeroCounts() };
+    node.counts = this.countNode(node);
+    return node;
+  }
+
+  private args(call: Node): OpUse['args'] {
+    const positional: string[] = [];
+    const keywords: Record<string, string> = {};
+    for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (!arg || arg.type === 'comment') continue;
+      if (arg.type === 'keyword_argument') keywords[text(arg.childForFieldName('name'), this.source)] = text(arg.childForFieldName('value'), this.source);
+      else positional.push(text(arg, this.source));
+    }
+    return { positional, keywords };
+  }
+
+  /** `ACT2FN[config.hidden_act]`: resolved through config.json when one is known. */
+  private activationNode(name: string, value: Node, range: Range, parent: ClassInfo): ModuleNode | undefined {
+    const container = text(value.childForFieldName('value'), this.source);
+    if (!/ACT2FN|ACT2CLS/.test(container)) return undefined;
+    const keyNode = value.childForFieldName('subscript');
+    const keyText = text(keyNode, this.source);
+    const literal = /^["'](.*)["']$/.exec(keyText)?.[1];
+    const configKey = /config\.(\w+)$/.exec(keyText)?.[1];
+    const resolved = literal ?? (configKey ? configValue(this.options.config, configKey) : undefined);
+    if (typeof resolved === 'string') {
+      const entry = this.catalog.lookup('act2fn', resolved);
+      const reason = entry ? this.catalog.noteMessage(entry) : msg('analysis.reason.unknownActivation', { name: resolved });
+      return this.opNode(name, `ACT2FN[${resolved}]`, range, parent, entry, reason);
+    }
+    // Not knowable without config.json: most decoder LLMs use silu, but say that it is an assumption.
+    const assumed = this.catalog.lookup('act2fn', 'silu');
+    return this.opNode(name, `ACT2FN[${keyText}]`, range, parent, assumed, msg('analysis.reason.activationFromConfig', { key: keyText }));
+  }
+
+  private containerNode(name: string, kind: string, call: Node, range: Range, parent: ClassInfo, stack: Set<string>): ModuleNode {
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const node: ModuleNode = { name, className: kind, kind: kind === 'ModuleList' ? 'layers' : 'module', children: [], uses: [], range, counts: zeroCounts() };
+    const first = args[0];
+    if (first && (first.type === 'list_comprehension' || first.type === 'generator_expression')) {
+      const body = first.childForFieldName('body');
+      const forClause = first.namedChildren.find((c) => c?.type === 'for_in_clause');
+      const iterable = forClause?.childForFieldName('right');
+      if (iterable?.type === 'call' && text(iterable.childForFieldName('function'), this.source) === 'range') {
+        const rangeArgs = iterable.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
+        const count = rangeArgs.length === 1 ? this.resolveInt(rangeArgs[0], parent, 0) : undefined;
+        if (count !== undefined) node.repeat = count;
+      }
+      const child = body ? this.valueNode(name, body, range, parent, stack) : undefined;
+      if (child) node.children.push(child);
+    } else {
+      const items = first?.type === 'list' || first?.type === 'tuple' ? first.namedChildren.filter((c): c is Node => !!c) : args;
+      items.forEach((item, i) => {
+        const child = this.valueNode(String(i), item, toRange(item), parent, stack);
+        if (child) node.children.push(child);
+      });
+      if (kind === 'ModuleList') node.repeat = items.length;
+    }
+    if (node.kind === 'layers' && node.children.length > 1) node.kind = 'module';
+    node.counts = this.countNode(node);
+    return node;
+  }
+
+  /** Integer value of `config.x`, `self.x` (from __init__), a local of __init__, or a literal. */
+  private resolveInt(node: Node, cls: ClassInfo, depth: number): number | undefined {
+    if (depth > 5) return undefined;
+    const t = text(node, this.source);
+    if (node.type === 'integer') return Number(t);
+    const configKey = /^(self\.)?config\.(\w+)$/.exec(t)?.[2];
+    if (configKey) {
+      const v = configValue(this.options.config, configKey);
+      return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+    }
+    const selfAttr = /^self\.(\w+)$/.exec(t)?.[1];
+    const source = selfAttr ? cls.scalarAttrs.get(selfAttr) : node.type === 'identifier' ? cls.initLocals.get(t) : undefined;
+    return source ? this.resolveInt(source, cls, depth + 1) : undefined;
+  }
+}
+
+export type { Syntax };

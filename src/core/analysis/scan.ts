@@ -1,0 +1,453 @@
+/**
+ * Scans one function body for operation uses: calls, operators, slicing, attention dispatch and
+ * data-dependent control flow. The result is position-relative to the function's first line and
+ * cached by the function's text, so re-analysis after an edit only rescans the edited function.
+ */
+import type { Catalog, CatalogEntry, Verdict } from '../catalog';
+import type { Range } from '../common';
+import { msg, type Message } from '../i18n';
+import type { Node } from '../syntax';
+import type { OpUse } from './types';
+import { findMethod, text, type ClassInfo, type FileIndex } from './pyindex';
+
+/** A use with its range relative to the scanned function's first line. */
+export type ScanUse = Omit<OpUse, 'id' | 'owner' | 'path'>;
+
+export interface Callee {
+  kind: 'method' | 'helper';
+  name: string;
+}
+
+export interface ScanResult {
+  uses: ScanUse[];
+  calls: Callee[];
+}
+
+export interface ScanContext {
+  source: string;
+  catalog: Catalog;
+  index: FileIndex;
+  cls?: ClassInfo;
+  /** Inside attention code: matmul/softmax/mask arithmetic are fused into SelfAttention. */
+  attention: boolean;
+  /** Inside a norm class: `x * torch.rsqrt(...)` is the RmsNorm idiom. */
+  norm: boolean;
+}
+
+const SCAN_TYPES = [
+  'call',
+  'binary_operator',
+  'unary_operator',
+  'comparison_operator',
+  'augmented_assignment',
+  'subscript',
+  'if_statement',
+  'elif_clause',
+  'while_statement',
+  'for_statement',
+];
+
+/** Roots whose dotted calls are library functions rather than tensor methods. */
+const LIBRARY_ROOTS = new Set(['torch', 'F', 'nn', 'functional', 'einops', 'xops', 'xformers', 'flash_attn', 'triton']);
+const SKIP_ROOTS = new Set(['math', 'np', 'numpy', 'os', 'logger', 'logging', 'warnings', 'inspect', 'copy', 're', 'sys', 'typing', 'itertools', 'functools', 'json', 'time', 'random', 'dist', 'kwargs', 'super']);
+const DATA_DEPENDENT = /\.(item|tolist|any|all|nonzero|unique)\(|torch\.(any|all|nonzero|unique)\(|torch\.where\([^,()]*\)/;
+
+export function normalizeCallee(name: string): string {
+  return name
+    .replace(/^torch\.nn\.functional\./, 'F.')
+    .replace(/^nn\.functional\./, 'F.')
+    .replace(/^functional\./, 'F.')
+    .replace(/^torch\.nn\./, 'nn.');
+}
+
+/** `a.b.c` for identifier/attribute chains, undefined for anything else (calls, subscripts). */
+function dotted(node: Node, source: string): string | undefined {
+  if (node.type === 'identifier') return text(node, source);
+  if (node.type === 'attribute') {
+    const object = node.childForFieldName('object');
+    const head = object && dotted(object, source);
+    return head === undefined ? undefined : `${head}.${text(node.childForFieldName('attribute'), source)}`;
+  }
+  return undefined;
+}
+
+function relRange(node: Node, baseRow: number): Range {
+  return {
+    start: { line: node.startPosition.row - baseRow, character: node.startPosition.column },
+    end: { line: node.endPosition.row - baseRow, character: node.endPosition.column },
+  };
+}
+
+function callArgs(call: Node, source: string): OpUse['args'] {
+  const positional: string[] = [];
+  const keywords: Record<string, string> = {};
+  const args = call.childForFieldName('arguments');
+  for (const arg of args?.namedChildren ?? []) {
+    if (!arg || arg.type === 'comment') continue;
+    if (arg.type === 'keyword_argument') keywords[text(arg.childForFieldName('name'), source)] = clip(text(arg.childForFieldName('value'), source));
+    else positional.push(clip(text(arg, source)));
+  }
+  return { positional, keywords };
+}
+
+function clip(s: string): string {
+  const flat = s.replace(/\s+/g, ' ');
+  return flat.length > 80 ? flat.slice(0, 77) + '...' : flat;
+}
+
+const cache = new WeakMap<Catalog, Map<string, ScanResult>>();
+
+/** Scans `fn` (a function_definition), using and filling the per-catalogue cache. */
+export function scanFunction(fn: Node, ctx: ScanContext): ScanResult {
+  const key = `${text(fn, ctx.source)}\u0000${signature(ctx)}`;
+  let perCatalog = cache.get(ctx.catalog);
+  if (!perCatalog) cache.set(ctx.catalog, (perCatalog = new Map()));
+  const hit = perCatalog.get(key);
+  if (hit) return hit;
+  const result = new FunctionScanner(fn, ctx).run();
+  if (perCatalog.size > 20000) perCatalog.clear();
+  perCatalog.set(key, result);
+  return result;
+}
+
+/** Everything outside the function text that changes its scan. */
+function signature(ctx: ScanContext): string {
+  const cls = ctx.cls;
+  return [
+    cls?.name ?? '',
+    ctx.attention ? 'A' : '',
+    ctx.norm ? 'N' : '',
+    cls ? cls.submodules.map((s) => s.attr).join(',') : '',
+    cls ? [...cls.functionAttrs].map(([a, f]) => (ctx.index.functions.has(f) ? `${a}=${f}` : '')).join(',') : '',
+    cls ? [...cls.scalarAttrs.keys()].join(',') : '',
+    cls ? [...cls.methods.keys()].join(',') + '|' + cls.bases.join(',') : '',
+    [...ctx.index.functions.keys()].join(','),
+  ].join('\u0001');
+}
+
+class FunctionScanner {
+  private readonly source: string;
+  private readonly baseRow: number;
+  private readonly uses: ScanUse[] = [];
+  private readonly calls: Callee[] = [];
+  private readonly scalarNames = new Set<string>();
+  private readonly tainted = new Set<string>();
+  private readonly aliases = new Map<string, string>();
+
+  constructor(private readonly fn: Node, private readonly ctx: ScanContext) {
+    this.source = ctx.source;
+    this.baseRow = fn.startPosition.row;
+  }
+
+  run(): ScanResult {
+    this.collectParams();
+    this.scanDecorators();
+    const body = this.fn.childForFieldName('body');
+    if (!body) return { uses: this.uses, calls: this.calls };
+    this.collectLocals(body);
+    for (const node of body.descendantsOfType(SCAN_TYPES)) {
+      if (node) this.visit(node);
+    }
+    this.scanNames(body);
+    return { uses: this.uses, calls: this.calls };
+  }
+
+  // ---- scopes ---------------------------------------------------------------------------------
+
+  private collectParams(): void {
+    for (const param of this.fn.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (!param) continue;
+      const name = text(param.childForFieldName('name') ?? param.namedChild(0), this.source);
+      const type = text(param.childForFieldName('type'), this.source);
+      const value = param.childForFieldName('value');
+      if (/^(Optional\[)?(int|float|bool|str)\]?$/.test(type) || (value && this.isScalar(value) && value.type !== 'none')) this.scalarNames.add(name);
+    }
+  }
+
+  /** Locals in source order: scalars (`bsz, q_len, _ = x.size()`), taints and function aliases. */
+  private collectLocals(body: Node): void {
+    for (const assignment of body.descendantsOfType('assignment')) {
+      if (!assignment) continue;
+      const left = assignment.childForFieldName('left');
+      const right = assignment.childForFieldName('right');
+      if (!left || !right) continue;
+      const names = left.type === 'identifier' ? [left] : left.descendantsOfType('identifier').filter((n): n is Node => !!n);
+      const rightText = text(right, this.source);
+      const scalar = this.isScalar(right) || /\.(size|shape|dim)\b/.test(rightText) && names.length > 1;
+      const dataDependent = DATA_DEPENDENT.test(rightText) || [...this.tainted].some((t) => new RegExp(`\\b${t}\\b`).test(rightText));
+      for (const n of names) {
+        const name = text(n, this.source);
+        if (scalar) this.scalarNames.add(name);
+        if (dataDependent) this.tainted.add(name);
+      }
+      if (left.type === 'identifier' && right.type === 'identifier' && this.ctx.index.functions.has(rightText)) {
+        this.aliases.set(text(left, this.source), rightText);
+      }
+    }
+  }
+
+  /** Numbers, shapes, config values, scalar attributes: operators on these are Python, not ATB. */
+  private isScalar(node: Node): boolean {
+    switch (node.type) {
+      case 'integer':
+      case 'float':
+      case 'true':
+      case 'false':
+      case 'none':
+      case 'string':
+      case 'concatenated_string':
+        return true;
+      case 'parenthesized_expression': {
+        const inner = node.namedChild(0);
+        return !!inner && this.isScalar(inner);
+      }
+      case 'unary_operator': {
+        const arg = node.childForFieldName('argument');
+        return !!arg && this.isScalar(arg);
+      }
+      case 'binary_operator': {
+        const l = node.childForFieldName('left');
+        const r = node.childForFieldName('right');
+        return !!l && !!r && this.isScalar(l) && this.isScalar(r);
+      }
+      case 'identifier': {
+        const name = text(node, this.source);
+        return this.scalarNames.has(name) || /^[A-Z][A-Z0-9_]+$/.test(name) || name === 'config';
+      }
+      case 'attribute': {
+        const t = text(node, this.source);
+        if (/\b(config|shape|dtype|device|ndim|training|is_causal|num_\w+|head_dim|hidden_size)\b/.test(t) && !/\.(weight|bias)$/.test(t)) return true;
+        const object = node.childForFieldName('object');
+        if (object && text(object, this.source) === 'self') return this.ctx.cls?.scalarAttrs.has(text(node.childForFieldName('attribute'), this.source)) ?? false;
+        return false;
+      }
+      case 'subscript': {
+        const value = node.childForFieldName('value');
+        return !!value && this.isScalar(value);
+      }
+      case 'call': {
+        const callee = text(node.childForFieldName('function'), this.source);
+        return /^(len|int|float|round|min|max|math\.\w+|getattr)$/.test(callee) || /\.(size|dim|numel|item|get_seq_length|get_usable_length)$/.test(callee);
+      }
+      default:
+        return false;
+    }
+  }
+
+  // ---- recording --------------------------------------------------------------------------------
+
+  private record(node: Node, name: string, kind: OpUse['kind'], entry: CatalogEntry | undefined, args?: OpUse['args'], reason?: Message): void {
+    let verdict: Verdict;
+    let atbOp: string | undefined;
+    if (entry) {
+      const within = this.ctx.attention ? entry.within?.attention : undefined;
+      verdict = within?.verdict ?? entry.verdict;
+      atbOp = within?.atbOp ?? entry.atbOp;
+    } else {
+      verdict = 'unsupported';
+    }
+    this.uses.push({
+      name,
+      kind,
+      verdict,
+      ...(atbOp ? { atbOp } : {}),
+      ...(entry ? { catalogId: entry.id } : {}),
+      reason: reason ?? (entry ? this.ctx.catalog.noteMessage(entry) : msg('analysis.reason.unknown', { name })),
+      range: relRange(node, this.baseRow),
+      ...(args ? { args } : {}),
+    });
+  }
+
+  private scanDecorators(): void {
+    const parent = this.fn.parent;
+    if (parent?.type !== 'decorated_definition') return;
+    for (const decorator of parent.namedChildren) {
+      if (!decorator || decorator.type !== 'decorator') continue;
+      const expr = decorator.namedChild(0);
+      if (!expr) continue;
+      const callee = expr.type === 'call' ? expr.childForFieldName('function') : expr;
+      const name = callee && dotted(callee, this.source);
+      if (!name) continue;
+      const normalized = normalizeCallee(name);
+      if (this.ctx.catalog.ignored('functions', normalized)) continue;
+      const entry = this.ctx.catalog.lookup('functions', normalized) ?? this.ctx.catalog.lookup('helpers', name.split('.').pop()!);
+      if (entry) this.record(decorator, normalized, 'function', entry);
+    }
+  }
+
+  private scanNames(body: Node): void {
+    const bodyText = text(body, this.source);
+    const wanted = new Map<string, CatalogEntry>();
+    for (const entry of this.ctx.catalog.entries) {
+      for (const name of entry.names ?? []) if (bodyText.includes(name) && !wanted.has(name)) wanted.set(name, entry);
+    }
+    if (!wanted.size) return;
+    for (const id of body.descendantsOfType('identifier')) {
+      if (!id) continue;
+      const entry = wanted.get(text(id, this.source));
+      if (entry) this.record(id, text(id, this.source), 'idiom', entry);
+    }
+  }
+
+  // ---- visiting ---------------------------------------------------------------------------------
+
+  private visit(node: Node): void {
+    switch (node.type) {
+      case 'call':
+        return this.visitCall(node);
+      case 'binary_operator':
+        return this.visitBinary(node);
+      case 'unary_operator':
+        return this.visitUnary(node);
+      case 'comparison_operator':
+        return this.visitComparison(node);
+      case 'augmented_assignment':
+        return this.visitAugmented(node);
+      case 'subscript':
+        return this.visitSubscript(node);
+      case 'for_statement': {
+        const right = node.childForFieldName('right');
+        if (right) this.checkControl(right);
+        return;
+      }
+      default: {
+        const condition = node.childForFieldName('condition');
+        if (condition) this.checkControl(condition);
+      }
+    }
+  }
+
+  private checkControl(expr: Node): void {
+    const t = text(expr, this.source);
+    const tainted = [...this.tainted].some((name) => new RegExp(`\\b${name}\\b`).test(t));
+    if (!DATA_DEPENDENT.test(t) && !tainted) return;
+    const entry = this.ctx.catalog.lookup('idioms', 'data-dependent-control-flow');
+    this.record(expr, 'data-dependent-control-flow', 'idiom', entry);
+  }
+
+  private visitCall(call: Node): void {
+    const fn = call.childForFieldName('function');
+    if (!fn) return;
+    const { catalog, cls, index } = this.ctx;
+    if (fn.type === 'attribute') {
+      const object = fn.childForFieldName('object');
+      const attr = text(fn.childForFieldName('attribute'), this.source);
+      if (object && object.type === 'identifier' && text(object, this.source) === 'self') {
+        if (cls?.submodules.some((s) => s.attr === attr)) return; // the submodule's own node reports it
+        const helper = catalog.lookup('helpers', attr);
+        if (helper) return this.record(call, attr, 'idiom', helper, callArgs(call, this.source));
+        const fnAlias = cls?.functionAttrs.get(attr);
+        if (fnAlias && index.functions.has(fnAlias)) return this.callHelper(call, fnAlias);
+        if (cls && findMethod(cls, attr, index)) this.calls.push({ kind: 'method', name: attr });
+        return;
+      }
+      const name = dotted(fn, this.source);
+      const root = name?.split('.')[0];
+      if (name && root && LIBRARY_ROOTS.has(root)) return this.libraryCall(call, normalizeCallee(name));
+      if (name && root && SKIP_ROOTS.has(root)) return;
+      if (name) {
+        const byName = catalog.lookup('functions', name);
+        if (byName && !catalog.ignored('functions', name)) return this.record(call, name, 'function', byName, callArgs(call, this.source));
+      }
+      const receiver = text(object, this.source);
+      if (/config|kwargs|cache|past_key_value|^self$|^super\(\)/i.test(receiver) || object?.type === 'string') return;
+      if (catalog.ignored('methods', attr)) return;
+      const entry = catalog.lookup('methods', attr);
+      if (entry) this.record(call, `Tensor.${attr}`, 'method', entry, callArgs(call, this.source));
+      return;
+    }
+    if (fn.type === 'identifier') {
+      let name = text(fn, this.source);
+      name = this.aliases.get(name) ?? name;
+      const helper = catalog.lookup('helpers', name);
+      if (helper) return this.record(call, name, 'idiom', helper, callArgs(call, this.source));
+      if (index.functions.has(name)) return this.callHelper(call, name);
+      if (index.classes.has(name)) return;
+      if (catalog.ignored('functions', name)) return;
+      const entry = catalog.lookup('functions', name);
+      if (entry) this.record(call, name, 'function', entry, callArgs(call, this.source));
+    }
+  }
+
+  private callHelper(_call: Node, name: string): void {
+    if (!this.calls.some((c) => c.kind === 'helper' && c.name === name)) this.calls.push({ kind: 'helper', name });
+  }
+
+  private libraryCall(call: Node, name: string): void {
+    const { catalog } = this.ctx;
+    if (catalog.ignored('functions', name)) return;
+    const argCount = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment').length;
+    const entry = catalog.lookup('functions', name, argCount);
+    if (entry) return this.record(call, name, 'function', entry, callArgs(call, this.source));
+    // torch.* / F.* calls the catalogue does not know: say so rather than guess.
+    if (/^(torch|F|nn)\./.test(name) && !/^(torch\.(float|bfloat|half|int|long|bool)\w*|nn\.init\.)/.test(name)) {
+      this.record(call, name, 'function', undefined, callArgs(call, this.source), msg('analysis.reason.unknown', { name }));
+    }
+  }
+
+  private isTensorOperand(node: Node | null): boolean {
+    return !!node && !this.isScalar(node);
+  }
+
+  private visitBinary(node: Node): void {
+    const op = text(node.childForFieldName('operator'), this.source);
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return;
+    if (left.type === 'string' || right.type === 'string') return;
+    if (!this.isTensorOperand(left) && !this.isTensorOperand(right)) return;
+    if (op === '*' && this.ctx.norm && (this.isRsqrt(left) || this.isRsqrt(right))) {
+      const idiom = this.ctx.catalog.lookup('idioms', 'rsqrt-norm');
+      if (idiom) return this.record(node, 'rsqrt-norm', 'idiom', idiom);
+    }
+    const entry = this.ctx.catalog.lookup('operators', op);
+    if (entry) this.record(node, op, 'operator', entry);
+  }
+
+  private isRsqrt(node: Node): boolean {
+    return node.type === 'call' && /(^|\.)rsqrt$/.test(text(node.childForFieldName('function'), this.source));
+  }
+
+  private visitUnary(node: Node): void {
+    const op = text(node.childForFieldName('operator'), this.source);
+    const arg = node.childForFieldName('argument');
+    if (!arg || !this.isTensorOperand(arg) || (op !== '-' && op !== '~')) return;
+    const entry = this.ctx.catalog.lookup('operators', op === '-' ? 'neg' : '~');
+    if (entry) this.record(node, op === '-' ? 'neg' : '~', 'operator', entry);
+  }
+
+  private visitComparison(node: Node): void {
+    const operators: string[] = [];
+    for (const child of node.children) if (child && !child.isNamed) operators.push(child.type);
+    if (operators.some((o) => /^(is|in|not|is not|not in)$/.test(o))) return;
+    const operands = node.namedChildren.filter((c): c is Node => !!c);
+    if (operands.some((o) => o.type === 'string' || o.type === 'none')) return;
+    if (!operands.some((o) => this.isTensorOperand(o))) return;
+    const entry = this.ctx.catalog.lookup('operators', operators[0] ?? '==');
+    if (entry) this.record(node, operators[0] ?? '==', 'operator', entry);
+  }
+
+  private visitAugmented(node: Node): void {
+    const op = text(node.childForFieldName('operator'), this.source).replace(/=$/, '');
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right || (!this.isTensorOperand(left) && !this.isTensorOperand(right)) || right.type === 'string') return;
+    const entry = this.ctx.catalog.lookup('operators', op);
+    if (entry) this.record(node, op, 'operator', entry);
+  }
+
+  private visitSubscript(node: Node): void {
+    const value = node.childForFieldName('value');
+    if (!value || this.isScalar(value)) return;
+    const valueText = text(value, this.source);
+    if (/^self\.\w+$/.test(valueText) && this.ctx.cls?.submodules.some((s) => `self.${s.attr}` === valueText)) return;
+    if (/(shape|size|outputs|args|kwargs|cache|past_key_values?)$/i.test(valueText)) return;
+    const subscripts = node.childrenForFieldName('subscript').filter((c): c is Node => !!c);
+    let op: string | undefined;
+    if (subscripts.some((s) => s.type === 'slice')) op = 'slice';
+    else if (subscripts.some((s) => s.type === 'none')) op = 'unsqueeze';
+    if (!op) return;
+    const entry = this.ctx.catalog.lookup('operators', op);
+    if (entry) this.record(node, op === 'slice' ? '[:]' : '[None]', 'operator', entry);
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * A read-only model of an old-style ATB layer (free function building an `atb::GraphParam`),
+ * built from tree-sitter syntax nodes of the .cpp and its .h. The quantize rewrite and the
+ * layer diagnostics both work on this model; neither looks at the text with regexes.
+ */
+import type { Node, Syntax, Tree } from '../syntax';
+
+export type FileKey = 'cpp' | 'h';
+
+export interface SourceFile {
+  key: FileKey;
+  text: string;
+  tree: Tree;
+  /** The file's own line ending, kept on every inserted line. */
+  eol: string;
+}
+
+export type EntryKind = 'in' | 'out' | 'inter';
+
+export interface EnumEntry {
+  name: string;
+  node: Node;
+  kind: EntryKind;
+}
+
+export interface TensorEnum {
+  file: FileKey;
+  name: string;
+  nameNode: Node | null;
+  node: Node;
+  entries: EnumEntry[];
+}
+
+export interface CountConst {
+  file: FileKey;
+  name: string;
+  /** The initialiser (a number literal in practice). */
+  valueNode: Node;
+  value: number | undefined;
+}
+
+export interface Assignment {
+  /** Text after `var.`, whitespace removed, e.g. `normParam.epsilon`. */
+  path: string;
+  statement: Node;
+  value: Node;
+}
+
+export interface ParamVar {
+  name: string;
+  type: string;
+  declaration: Node;
+}
+
+export interface IdList {
+  list: Node;
+  items: Node[];
+  names: string[];
+}
+
+export interface GraphNode {
+  /** Variable of the `atb::Node &x = opGraph.nodes.at(...)` reference. */
+  name: string;
+  /** Last segment of the creating function: CreateOperation, CREATE_OPERATION, RowParallelLinearV2... */
+  creator?: string;
+  creatorQualified?: string;
+  /** First argument of the creating call when it is a plain variable. */
+  paramVar?: string;
+  createStatement?: Node;
+  createCount: number;
+  inputs?: IdList;
+  inputAssignments: number;
+  outputs?: IdList;
+}
+
+export interface LayerModel {
+  cpp: SourceFile;
+  h?: SourceFile;
+  tensorEnum?: TensorEnum;
+  counts: CountConst[];
+  layerFunction?: { name: string; node: Node; body: Node; paramStruct?: string };
+  nodes: GraphNode[];
+  /** `atb::Node &x = ...nodes.at(...)` references, in order. */
+  nodeRefs: Node[];
+  paramVars: Map<string, ParamVar[]>;
+  assignments: Map<string, Assignment[]>;
+}
+
+export const INTERMEDIATE_PREFIXES = ['INTERMIDATE_', 'INTERMEDIATE_', 'INTERNAL_'];
+
+export function entryKind(name: string): EntryKind {
+  if (name.startsWith('IN_')) return 'in';
+  if (name.startsWith('OUT_')) return 'out';
+  return 'inter';
+}
+
+export function detectEol(text: string): string {
+  const i = text.indexOf('\n');
+  return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
+}
+
+export function parseFile(syntax: Syntax, key: FileKey, text: string): SourceFile {
+  const parser = syntax.parser('cpp');
+  try {
+    const tree = parser.parse(text);
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    return { key, text, tree, eol: detectEol(text) };
+  } finally {
+    parser.delete();
+  }
+}
+
+/** Yields every descendant (pre-order) of `node`, including itself. */
+export function* walk(node: Node): Generator<Node> {
+  const cursor = node.walk();
+  try {
+    let descending = true;
+    for (;;) {
+      if (descending) {
+        yield cursor.currentNode;
+        if (cursor.gotoFirstChild()) continue;
+      }
+      if (cursor.gotoNextSibling()) {
+        descending = true;
+        continue;
+      }
+      if (!cursor.gotoParent()) return;
+      descending = false;
+      if (cursor.currentNode.id === node.id) return;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+export function ofType(node: Node, types: string[]): Node[] {
+  const wanted = new Set(types);
+  const out: Node[] = [];
+  for (const n of walk(node)) if (wanted.has(n.type)) out.push(n);
+  return out;
+}
+
+function lastSegment(text: string): string {
+  const parts = text.split('::');
+  return parts[parts.length - 1].trim();
+}
+
+function stripSpace(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+function findEnum(file: SourceFile): TensorEnum | undefined {
+  for (const node of ofType(file.tree.rootNode, ['enum_specifier'])) {
+    const body = node.childForFieldName('body');
+    if (!body) continue;
+    const entries: EnumEntry[] = [];
+    for (const e of body.namedChildren) {
+      if (e?.type !== 'enumerator') continue;
+      const nameNode = e.childForFieldName('name');
+      if (!nameNode) continue;
+      entries.push({ name: nameNode.text, node: e, kind: entryKind(nameNode.text) });
+    }
+    if (entries.some((e) => e.kind === 'in') && entries.some((e) => e.kind === 'out')) {
+      const nameNode = node.childForFieldName('name');
+      return { file: file.key, name: nameNode?.text ?? '', nameNode, node, entries };
+    }
+  }
+  return undefined;
+}
+
+const COUNT_NAME = /^(IN|OUT|INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_(COUNT|NUM)$|^NODE_(COUNT|NUM)$/;
+
+function findCounts(file: SourceFile): CountConst[] {
+  const out: CountConst[] = [];
+  for (const decl of ofType(file.tree.rootNode, ['init_declarator'])) {
+    const name = decl.childForFieldName('declarator');
+    const value = decl.childForFieldName('value');
+    if (!name || !value || name.type !== 'identifier' || !COUNT_NAME.test(name.text)) continue;
+    const parsed = value.type === 'number_literal' ? Number.parseInt(value.text, 10) : undefined;
+    out.push({ file: file.key, name: name.text, valueNode: value, value: Number.isNaN(parsed) ? undefined : parsed });
+  }
+  return out;
+}
+
+/** The function whose body resizes `opGraph.nodes`: the layer function. */
+function findLayerFunction(file: SourceFile): LayerModel['layerFunction'] {
+  for (const fn of ofType(file.tree.rootNode, ['function_definition'])) {
+    const body = fn.childForFieldName('body');
+    const declarator = fn.childForFieldName('declarator');
+    if (!body || !declarator) continue;
+    const hasResize = ofType(body, ['call_expression']).some((c) => {
+      const f = c.childForFieldName('function');
+      return f?.type === 'field_expression' && f.childForFieldName('field')?.text === 'resize' && /\bnodes$/.test(f.childForFieldName('argument')?.text ?? '');
+    });
+    if (!hasResize) continue;
+    const nameNode = declarator.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
+    if (!nameNode) continue;
+    const params = declarator.childForFieldName('parameters');
+    const first = params?.namedChildren.find((p) => p?.type === 'parameter_declaration');
+    const type = first?.childForFieldName('type');
+    return { name: lastSegment(nameNode.text), node: fn, body, paramStruct: type ? lastSegment(type.text) : undefined };
+  }
+  return undefined;
+}
+
+function idList(value: Node): IdList | undefined {
+  if (value.type !== 'initializer_list') return undefined;
+  const items = value.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  return { list: value, items, names: items.map((n) => n.text) };
+}
+
+function enclosingStatement(node: Node): Node {
+  let cur: Node | null = node;
+  while (cur && cur.type !== 'expression_statement' && cur.type !== 'declaration') cur = cur.parent;
+  return cur ?? node;
+}
+
+export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string | undefined): LayerModel {
+  const cpp = parseFile(syntax, 'cpp', cppText);
+  const h = headerText === undefined ? undefined : parseFile(syntax, 'h', headerText);
+  const files = h ? [cpp, h] : [cpp];
+  const model: LayerModel = {
+    cpp,
+    h,
+    tensorEnum: findEnum(cpp) ?? (h ? findEnum(h) : undefined),
+    counts: files.flatMap(findCounts),
+    layerFunction: findLayerFunction(cpp),
+    nodes: [],
+    nodeRefs: [],
+    paramVars: new Map(),
+    assignments: new Map(),
+  };
+  const fn = model.layerFunction;
+  if (!fn) return model;
+  const byName = new Map<string, GraphNode>();
+  const node = (name: string): GraphNode => {
+    let n = byName.get(name);
+    if (!n) {
+      n = { name, createCount: 0, inputAssignments: 0 };
+      byName.set(name, n);
+    }
+    return n;
+  };
+  for (const n of walk(fn.body)) {
+    if (n.type === 'declaration') {
+      const type = n.childForFieldName('type');
+      for (const d of n.childrenForFieldName('declarator')) {
+        if (!d) continue;
+        // `atb::Node &x = opGraph.nodes.at(nodeId++);`
+        if (type && lastSegment(type.text) === 'Node' && d.type === 'init_declarator') {
+          const inner = d.childForFieldName('declarator');
+          const id = inner?.type === 'reference_declarator' ? inner.namedChildren.find((c) => c?.type === 'identifier') : undefined;
+          if (id && /\bnodes\b/.test(d.childForFieldName('value')?.text ?? '')) {
+            node(id.text);
+            model.nodeRefs.push(n);
+            continue;
+          }
+        }
+        const id = d.type === 'identifier' ? d : d.type === 'init_declarator' ? d.childForFieldName('declarator') : null;
+        if (id?.type === 'identifier' && type) {
+          const list = model.paramVars.get(id.text) ?? [];
+          list.push({ name: id.text, type: stripSpace(type.text), declaration: n });
+          model.paramVars.set(id.text, list);
+        }
+      }
+    } else if (n.type === 'assignment_expression') {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (!left || !right || left.type !== 'field_expression') continue;
+      const base = fieldBase(left);
+      if (!base) continue;
+      const path = stripSpace(left.text).slice(base.length + 1);
+      if (path === 'inTensorIds' || path === 'outTensorIds') {
+        const list = idList(right);
+        const g = node(base);
+        if (path === 'inTensorIds') {
+          g.inputAssignments++;
+          if (list) g.inputs = list;
+        } else if (list) g.outputs = list;
+        continue;
+      }
+      const list = model.assignments.get(base) ?? [];
+      list.push({ path, statement: enclosingStatement(n), value: right });
+      model.assignments.set(base, list);
+    } else if (n.type === 'call_expression') {
+      const args = n.childForFieldName('arguments');
+      const f = n.childForFieldName('function');
+      if (!args || !f) continue;
+      const argNodes = args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
+      const target = argNodes.find((a) => a.type === 'pointer_expression' && /\.operation$/.test(stripSpace(a.text)));
+      if (!target) continue;
+      const nodeName = stripSpace(target.text).slice(1).replace(/\.operation$/, '');
+      if (!/^\w+$/.test(nodeName)) continue;
+      const g = node(nodeName);
+      g.createCount++;
+      g.creator = lastSegment(f.text);
+      g.creatorQualified = stripSpace(f.text);
+      g.paramVar = argNodes[0]?.type === 'identifier' ? argNodes[0].text : undefined;
+      g.createStatement = enclosingStatement(n);
+    }
+  }
+  model.nodes = [...byName.values()].filter((g) => g.createStatement || g.inputs);
+  return model;
+}
+
+/** `a.b.c` -> `a` when the innermost object is a plain identifier. */
+function fieldBase(expr: Node): string | undefined {
+  let cur: Node | null = expr;
+  while (cur && cur.type === 'field_expression') cur = cur.childForFieldName('argument');
+  return cur?.type === 'identifier' ? cur.text : undefined;
+}
+
+export function freeModel(model: LayerModel): void {
+  model.cpp.tree.delete();
+  model.h?.tree.delete();
+}
+
+/** First ERROR or MISSING node of a tree, for a precise "does not parse" message. */
+export function firstSyntaxError(tree: Tree): Node | undefined {
+  if (!tree.rootNode.hasError) return undefined;
+  for (const n of walk(tree.rootNode)) {
+    if (n.type === 'ERROR' || n.isMissing) return n;
+  }
+  return tree.rootNode;
+}

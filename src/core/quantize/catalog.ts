@@ -1,0 +1,117 @@
+/**
+ * What the W8A8 / W8A8SC rewrite knows about ATB and the ATB-Models helpers, as data
+ * (docs/atb-layers.md sections 2-4). The rewrite code reads these tables; it has no
+ * helper-specific if-chains.
+ */
+export type QuantMode = 'w8a8' | 'w8a8sc';
+
+export const QUANT_INT8 = 'atb::infer::QUANT_INT8';
+export const LINEAR_INT8 = 'atb::infer::LinearType::LINEAR_INT8INT8_INT32_FP16';
+export const ELEWISE_QUANT = 'atb::infer::ElewiseParam::ElewiseType::ELEWISE_QUANT';
+/** `LinearSparseParam {transposeA, transposeB, tilingK, tilingN}`: it has no hasBias / linearType. */
+export const LINEAR_SPARSE_INIT = '{false, true, 8, 8}';
+
+/** Suffixes of the new input entries (msit's naming: `<WEIGHT ENTRY>_DEQSCALE` ...). */
+export const SUFFIX = { deqScale: '_DEQSCALE', bias: '_BIAS', index: '_INDEX' } as const;
+export const BETA_ENTRY = 'IN_BETA';
+export const QUANT_BLOCK_COMMENT = '// Quant weights';
+
+/** Creation calls that run an ATB operation from a param struct. */
+export const CREATE_OPERATION_CALLS = new Set(['CreateOperation', 'CREATE_OPERATION']);
+
+/** Param types of the nodes the rewrite touches (last segment of the C++ type). */
+export const NORM_PARAM = 'RmsNormParam';
+export const LAYER_NORM_PARAM = 'LayerNormParam';
+export const LINEAR_PARAM = 'LinearParam';
+export const ACTIVATION_PARAM = 'ActivationParam';
+
+/** Helpers with a fixed input-slot layout (`[input, weight, bias, deqScale, index, offset, compressInfo]`...). */
+export interface HelperLayout {
+  name: string;
+  slots: number;
+  /** Slot of each weight, in the order deq/bias/index slots are filled. */
+  weights: number[];
+  deqScale: number[];
+  bias: number[];
+  index: number[];
+  /** Field prefix of the quant params of the op-quantized input, and the layer-param scalar stem. */
+  quantParam: string;
+  scalarStem: string;
+}
+
+export const HELPERS: Record<string, HelperLayout> = {
+  RowParallelLinearV2: {
+    name: 'RowParallelLinearV2',
+    slots: 7,
+    weights: [1],
+    bias: [2],
+    deqScale: [3],
+    index: [4],
+    quantParam: 'quantParam',
+    scalarStem: 'oProj',
+  },
+  MlpGateLayerV2: {
+    name: 'MlpGateLayerV2',
+    slots: 19,
+    weights: [1, 2, 3], // up, gate, down
+    deqScale: [4, 5, 6],
+    bias: [7, 8, 9],
+    index: [10, 11, 12],
+    quantParam: 'quantDownParam',
+    scalarStem: 'downProj',
+  },
+};
+
+/** V1 helpers: no quant fields; the node has to move to the V2 helper first. */
+export const V1_HELPERS: Record<string, string> = {
+  RowParallelLinear: 'RowParallelLinearV2',
+  ColumnParallelLinear: 'ColumnParallelLinearV2',
+  MlpGateLayer: 'MlpGateLayerV2',
+};
+
+/** Fields set on a V2 helper's param to make it quantized (values use `{scale}`/`{offset}`/`{param}`). */
+export function helperQuantFields(h: HelperLayout, mode: QuantMode, layerParam: string): [string, string][] {
+  const fields: [string, string][] = [
+    ['isBias', 'true'],
+    ['isQuant', 'true'],
+    ['transposeB', 'true'],
+  ];
+  if (mode === 'w8a8sc') fields.push(['isSparse', 'true']);
+  fields.push(
+    [`${h.quantParam}.quantType`, QUANT_INT8],
+    [`${h.quantParam}.isQuantOp`, 'true'],
+    [`${h.quantParam}.elewiseType`, ELEWISE_QUANT],
+    [`${h.quantParam}.inputScale`, `${layerParam}.${h.scalarStem}InputScale`],
+    [`${h.quantParam}.inputOffset`, `${layerParam}.${h.scalarStem}InputOffset`],
+  );
+  return fields;
+}
+
+/** Layer-param scalars a helper reads, with their C++ declarations (defaults as in the helper's QuantParam). */
+export function helperScalars(h: HelperLayout): { name: string; decl: string }[] {
+  return [
+    { name: `${h.scalarStem}InputScale`, decl: `float ${h.scalarStem}InputScale = 1.0f;` },
+    { name: `${h.scalarStem}InputOffset`, decl: `int ${h.scalarStem}InputOffset = 0;` },
+  ];
+}
+
+/** Types and fields that current ATB no longer has (layer diagnostics). */
+export const REMOVED_PARAM_TYPES: Record<string, string> = {
+  MatmulParam: 'LinearParam',
+  LinearActivationParam: 'LinearParam + ActivationParam',
+};
+export const REMOVED_FIELDS: { type: string; field: string }[] = [{ type: 'LinearParam', field: 'linearType' }];
+
+/** Output prefixes and the symbol prefix that keeps float and quant layers apart in one library. */
+export const NAMING: Record<QuantMode, { file: string; symbol: string; guard: string }> = {
+  w8a8: { file: 'quant_', symbol: 'Quant', guard: 'QUANT_' },
+  w8a8sc: { file: 'sparse_quant_', symbol: 'SparseQuant', guard: 'SPARSE_QUANT_' },
+};
+
+/** Identifiers that only appear in new-style (runtime-quantized) layers. */
+export const NEW_STYLE_MARKERS = ['packQuantType', 'linearQuantType'];
+export const NEW_STYLE_BASE = /DecoderLayer/;
+/** Evidence that a layer is already quantized. */
+export const QUANT_MARKERS = ['QUANT_INT8', 'LINEAR_INT8INT8_INT32_FP16', 'LinearSparseParam', 'ELEWISE_QUANT'];
+export const QUANT_ENTRY = /_DEQSCALE$|_DEQ_SCALE$|^IN_BETA$/;
+export const QUANT_FLAG = /quant|sparse/i;

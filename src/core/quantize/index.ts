@@ -1,0 +1,200 @@
+/**
+ * "Quantize layer": turns an old-style ATB C++ layer (.cpp + same-named .h) into its W8A8
+ * (`quant_<name>`) or W8A8SC (`sparse_quant_<name>`) variant, as GeneratedFile[] next to the
+ * input. Never throws on bad input: everything it will not do comes back as a Refusal.
+ */
+import type { FileReader, GeneratedFile, Range, Refusal } from '../common';
+import { msg, type Message } from '../i18n';
+import type { Node, Syntax } from '../syntax';
+import { analyzeLayer, firstSyntaxError, freeModel, type LayerModel } from '../layer/model';
+import { NAMING, type QuantMode } from './catalog';
+import { RefuseError, rewriteLayer } from './rewrite';
+import './messages';
+
+export type { QuantMode } from './catalog';
+
+export interface LayerInput {
+  cppPath: string;
+  cppText: string;
+  headerPath: string;
+  headerText: string | undefined;
+}
+
+export interface QuantizeReport {
+  input: string;
+  mode: QuantMode;
+  outputs: string[];
+  addedTensors: string[];
+  counts: { name: string; before: number; after: number }[];
+  renamed: { from: string; to: string }[];
+}
+
+export type QuantizeOutcome = { ok: true; files: GeneratedFile[]; report: QuantizeReport } | { ok: false; refusal: Refusal };
+
+/** A layer file is a few hundred lines; anything this big is not one (and would be slow to show). */
+export const MAX_LAYER_BYTES = 2 * 1024 * 1024;
+
+function splitPath(p: string): { dir: string; base: string; ext: string } {
+  const slash = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  const dir = p.slice(0, slash + 1);
+  const file = p.slice(slash + 1);
+  const dot = file.lastIndexOf('.');
+  return dot > 0 ? { dir, base: file.slice(0, dot), ext: file.slice(dot) } : { dir, base: file, ext: '' };
+}
+
+export function quantizeOutputPaths(cppPath: string, mode: QuantMode): { cpp: string; h: string } {
+  const { dir, base } = splitPath(cppPath);
+  const prefix = NAMING[mode].file;
+  return { cpp: `${dir}${prefix}${base}.cpp`, h: `${dir}${prefix}${base}.h` };
+}
+
+function refusal(code: string, path: string, args?: Message['args'], range?: Range): { ok: false; refusal: Refusal } {
+  return { ok: false, refusal: { code, message: msg(code, args), path, ...(range ? { range } : {}) } };
+}
+
+function rangeOf(node: Node | undefined): Range | undefined {
+  if (!node) return undefined;
+  return {
+    start: { line: node.startPosition.row, character: node.startPosition.column },
+    end: { line: node.endPosition.row, character: node.endPosition.column },
+  };
+}
+
+/** Empty, binary or oversized text gets its own reason before any parsing. */
+function textProblem(path: string, text: string): { ok: false; refusal: Refusal } | undefined {
+  if (text.trim() === '') return refusal('quantize.empty', path);
+  if (text.length > MAX_LAYER_BYTES) return refusal('quantize.too-large', path, { size: text.length, limit: MAX_LAYER_BYTES });
+  if (/\u0000/.test(text)) return refusal('quantize.not-text', path);
+  let odd = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) odd++;
+  }
+  if (odd > 0 && odd / text.length > 0.01) return refusal('quantize.not-text', path);
+  return undefined;
+}
+
+export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode): QuantizeOutcome {
+  const early = textProblem(input.cppPath, input.cppText);
+  if (early) return early;
+  if (input.headerText === undefined) return refusal('quantize.missing-header', input.cppPath, { header: input.headerPath });
+  const headerEarly = textProblem(input.headerPath, input.headerText);
+  if (headerEarly) return headerEarly;
+  let model: LayerModel | undefined;
+  try {
+    model = analyzeLayer(syntax, input.cppText, input.headerText);
+    for (const f of [model.cpp, model.h!]) {
+      const error = firstSyntaxError(f.tree);
+      if (error) {
+        const path = f.key === 'cpp' ? input.cppPath : input.headerPath;
+        return refusal('quantize.syntax-error', path, { file: splitPath(path).base + splitPath(path).ext, line: error.startPosition.row + 1 }, rangeOf(error));
+      }
+    }
+    const outputs = quantizeOutputPaths(input.cppPath, mode);
+    const h = splitPath(input.headerPath);
+    const result = rewriteLayer(model, mode, {
+      headerBase: h.base,
+      headerFile: h.base + h.ext,
+      outHeaderFile: NAMING[mode].file + h.base + h.ext,
+    });
+    return {
+      ok: true,
+      files: [
+        { path: outputs.cpp, contents: result.cpp },
+        { path: outputs.h, contents: result.h },
+      ],
+      report: {
+        input: input.cppPath,
+        mode,
+        outputs: [outputs.cpp, outputs.h],
+        addedTensors: result.addedTensors,
+        counts: result.counts,
+        renamed: result.renamed,
+      },
+    };
+  } catch (error) {
+    if (error instanceof RefuseError) {
+      const path = error.file === 'h' ? input.headerPath : input.cppPath;
+      return refusal(error.code, path, error.args, rangeOf(error.node));
+    }
+    return refusal('quantize.internal', input.cppPath, { detail: String((error as Error)?.message ?? error) });
+  } finally {
+    if (model) freeModel(model);
+  }
+}
+
+async function safe<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The header of `x.cpp` is `x.h` in the same folder (msit's convention). */
+function headerOf(cppPath: string): string {
+  const { dir, base } = splitPath(cppPath);
+  return `${dir}${base}.h`;
+}
+
+function joinPath(dir: string, name: string): string {
+  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
+}
+
+/**
+ * Files or folders (msit convention for folders: every .cpp whose name has no 'quant' and has a
+ * same-named .h; a .h resolves to its .cpp). Never throws on bad input.
+ */
+export async function quantizePaths(
+  syntax: Syntax,
+  reader: FileReader,
+  paths: string[],
+  mode: QuantMode,
+): Promise<{ results: { input: string; outcome: QuantizeOutcome }[]; skipped: { path: string; reason: Message }[] }> {
+  const results: { input: string; outcome: QuantizeOutcome }[] = [];
+  const skipped: { path: string; reason: Message }[] = [];
+  const seen = new Set<string>();
+  const convert = async (cppPath: string) => {
+    if (seen.has(cppPath)) return;
+    seen.add(cppPath);
+    const headerPath = headerOf(cppPath);
+    const cppText = await safe(reader.readText(cppPath));
+    if (cppText === undefined) {
+      skipped.push({ path: cppPath, reason: msg('quantize.skip.missing') });
+      return;
+    }
+    const headerText = await safe(reader.readText(headerPath));
+    let outcome: QuantizeOutcome;
+    try {
+      outcome = quantizeLayer(syntax, { cppPath, cppText, headerPath, headerText }, mode);
+    } catch (error) {
+      outcome = refusal('quantize.internal', cppPath, { detail: String((error as Error)?.message ?? error) });
+    }
+    results.push({ input: cppPath, outcome });
+  };
+  for (const p of paths) {
+    const entries = await safe(reader.list(p));
+    if (entries) {
+      const names = new Set(entries.filter((e) => !e.isDirectory).map((e) => e.name));
+      for (const name of [...names].sort()) {
+        const { base, ext } = splitPath(name);
+        if (ext !== '.cpp') continue;
+        const full = joinPath(p, name);
+        if (/quant/i.test(base)) skipped.push({ path: full, reason: msg('quantize.skip.quant-name') });
+        else if (!names.has(base + '.h')) skipped.push({ path: full, reason: msg('quantize.skip.no-header') });
+        else await convert(full);
+      }
+      continue;
+    }
+    const { dir, base, ext } = splitPath(p);
+    if (ext === '.cpp') await convert(p);
+    else if (ext === '.h') {
+      const cpp = `${dir}${base}.cpp`;
+      if ((await safe(reader.size(cpp))) === undefined) {
+        skipped.push({ path: p, reason: msg((await safe(reader.size(p))) === undefined ? 'quantize.skip.missing' : 'quantize.skip.no-cpp') });
+      } else await convert(cpp);
+    } else if ((await safe(reader.size(p))) === undefined) skipped.push({ path: p, reason: msg('quantize.skip.missing') });
+    else skipped.push({ path: p, reason: msg('quantize.skip.not-layer-file') });
+  }
+  return { results, skipped };
+}

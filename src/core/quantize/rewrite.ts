@@ -1,0 +1,443 @@
+/**
+ * The W8A8 / W8A8SC rewrite of an old-style layer (docs/atb-layers.md sections 3-4), as edits
+ * on the original text. It first recognises the layer's parts (input norm, QKV linears, o_proj,
+ * post-attention norm, MLP) from the graph wiring, refuses with a specific reason when a part is
+ * missing or of a kind it cannot rewrite safely, and only then edits.
+ */
+import { msg, type Message } from '../i18n';
+import type { Node } from '../syntax';
+import {
+  ACTIVATION_PARAM,
+  BETA_ENTRY,
+  CREATE_OPERATION_CALLS,
+  HELPERS,
+  LAYER_NORM_PARAM,
+  LINEAR_INT8,
+  LINEAR_PARAM,
+  LINEAR_SPARSE_INIT,
+  NAMING,
+  NEW_STYLE_BASE,
+  NEW_STYLE_MARKERS,
+  NORM_PARAM,
+  QUANT_BLOCK_COMMENT,
+  QUANT_ENTRY,
+  QUANT_FLAG,
+  QUANT_INT8,
+  QUANT_MARKERS,
+  SUFFIX,
+  V1_HELPERS,
+  helperQuantFields,
+  helperScalars,
+  type HelperLayout,
+  type QuantMode,
+} from './catalog';
+import { appendToList, EditList } from './edits';
+import { ofType, walk, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
+
+export class RefuseError extends Error {
+  constructor(readonly code: string, readonly args: Message['args'] = {}, readonly file?: FileKey, readonly node?: Node) {
+    super(code);
+  }
+}
+
+function refuse(code: string, args?: Message['args'], file?: FileKey, node?: Node): never {
+  throw new RefuseError(code, args, file, node);
+}
+
+export interface RewriteResult {
+  cpp: string;
+  h: string;
+  addedTensors: string[];
+  counts: { name: string; before: number; after: number }[];
+  renamed: { from: string; to: string }[];
+}
+
+export interface RewriteNames {
+  /** Base names (no extension) of the input and output headers, for the own-header include and guard. */
+  headerBase: string;
+  headerFile: string;
+  outHeaderFile: string;
+}
+
+const last = (s: string): string => s.split('::').pop()!.trim();
+
+/** Checks that do not depend on the graph: new style, already quantized, mixed branches. */
+export function refuseUnsupportedStyle(model: LayerModel): void {
+  const files = model.h ? [model.cpp, model.h] : [model.cpp];
+  for (const f of files) {
+    for (const cls of ofType(f.tree.rootNode, ['class_specifier', 'struct_specifier'])) {
+      const base = cls.namedChildren.find((c) => c?.type === 'base_class_clause');
+      if (base && NEW_STYLE_BASE.test(base.text)) refuse('quantize.new-style', {}, f.key, cls);
+    }
+    for (const id of ofType(f.tree.rootNode, ['field_identifier', 'identifier'])) {
+      if (NEW_STYLE_MARKERS.includes(id.text)) refuse('quantize.new-style', {}, f.key, id);
+    }
+  }
+  const fn = model.layerFunction;
+  if (!fn) refuse('quantize.not-a-layer');
+  if (!model.tensorEnum) refuse('quantize.no-enum');
+  for (const cond of ofType(fn.body, ['if_statement'])) {
+    const c = cond.childForFieldName('condition');
+    const flag = c && ofType(c, ['field_identifier', 'identifier']).find((id) => QUANT_FLAG.test(id.text));
+    if (flag) refuse('quantize.mixed-branches', { flag: flag.text }, 'cpp', cond);
+  }
+  const quantEntry = model.tensorEnum.entries.find((e) => QUANT_ENTRY.test(e.name));
+  if (quantEntry) refuse('quantize.already-quantized', { evidence: quantEntry.name }, model.tensorEnum.file, quantEntry.node);
+  for (const id of ofType(fn.body, ['identifier', 'type_identifier', 'namespace_identifier'])) {
+    if (QUANT_MARKERS.includes(id.text)) refuse('quantize.already-quantized', { evidence: id.text }, 'cpp', id);
+  }
+}
+
+interface Linear {
+  node: GraphNode;
+  weight: string;
+  existingBias?: string;
+  deq: string;
+  bias: string;
+  index?: string;
+}
+
+export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteNames): RewriteResult {
+  refuseUnsupportedStyle(model);
+  const fn = model.layerFunction!;
+  const tensorEnum = model.tensorEnum!;
+  const entryNames = new Set(tensorEnum.entries.map((e) => e.name));
+  const holder = tensorEnum.entries.find((e) => e.kind === 'in' && /HOLDER/.test(e.name))?.name;
+  const isWeight = (name: string) => entryNames.has(name) && name.startsWith('IN_') && /WEIGHT/.test(name);
+  const typeOf = (g: GraphNode) => (g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type : undefined);
+  const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
+
+  // 1. Recognise the parts from how the graph is wired.
+  const norms: GraphNode[] = [];
+  const linears: GraphNode[] = [];
+  const oProjs: GraphNode[] = [];
+  const mlps: GraphNode[] = [];
+  let hasActivation = false;
+  const others: GraphNode[] = [];
+  for (const g of [...model.nodes].sort(byPos)) {
+    const creator = g.creator ?? '';
+    if (V1_HELPERS[creator]) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
+    const type = last(typeOf(g) ?? '');
+    if (CREATE_OPERATION_CALLS.has(creator)) {
+      if (type === NORM_PARAM) norms.push(g);
+      else if (type === LAYER_NORM_PARAM) refuse('quantize.layer-norm', { node: g.name }, 'cpp', g.createStatement);
+      else if (type === LINEAR_PARAM) linears.push(g);
+      else {
+        if (type === ACTIVATION_PARAM) hasActivation = true;
+        others.push(g);
+      }
+    } else if (creator === HELPERS.RowParallelLinearV2.name) oProjs.push(g);
+    else if (creator === HELPERS.MlpGateLayerV2.name) mlps.push(g);
+    else others.push(g);
+  }
+  for (const g of others) {
+    if (g.inputs?.names.some(isWeight)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+  }
+  const inputNorm = norms[0];
+  if (!inputNorm) refuse('quantize.missing-part', { part: 'input RmsNorm' });
+  const outputsOf = (g: GraphNode) => new Set(g.outputs?.names ?? []);
+  const inputNormOut = outputsOf(inputNorm);
+  const qkv = linears.filter((g) => inputNormOut.has(g.inputs?.names[0] ?? ''));
+  for (const g of linears) {
+    if (!qkv.includes(g)) {
+      refuse(hasActivation ? 'quantize.unrolled-mlp' : 'quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+    }
+  }
+  if (!qkv.length) refuse('quantize.missing-part', { part: 'QKV linear (LinearParam fed by the input norm)' });
+  if (oProjs.length !== 1) refuse(oProjs.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: oProjs[1]?.name ?? '' });
+  if (mlps.length !== 1) refuse(mlps.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'MLP (MlpGateLayerV2)', node: mlps[1]?.name ?? '' });
+  const [oProj] = oProjs;
+  const [mlp] = mlps;
+  const postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
+  if (!postNorm) refuse('quantize.missing-part', { part: 'post-attention RmsNorm' });
+  const touched = [inputNorm, ...qkv, oProj, postNorm, mlp];
+  for (const g of touched) {
+    if (g.createCount !== 1 || g.inputAssignments !== 1 || !g.inputs || !g.paramVar || (model.paramVars.get(g.paramVar)?.length ?? 0) !== 1) {
+      refuse('quantize.ambiguous-node', { node: g.name }, 'cpp', g.createStatement);
+    }
+  }
+  // A param shared with a node that stays float would quantize that node too.
+  const users = (param: string) => model.nodes.filter((g) => g.paramVar === param);
+  const allowedUsers = (param: string, allowed: GraphNode[]) => {
+    const stranger = users(param).find((g) => !allowed.includes(g));
+    if (stranger) refuse('quantize.shared-param', { param, node: stranger.name }, 'cpp', stranger.createStatement);
+  };
+  allowedUsers(inputNorm.paramVar!, [inputNorm, postNorm]);
+  allowedUsers(postNorm.paramVar!, [inputNorm, postNorm]);
+  for (const g of qkv) allowedUsers(g.paramVar!, qkv);
+  allowedUsers(oProj.paramVar!, [oProj]);
+  allowedUsers(mlp.paramVar!, [mlp]);
+
+  // 2. Decide the new input tensors (msit naming) and each node's new inputs.
+  const sparse = mode === 'w8a8sc';
+  const added: string[] = [];
+  const addEntry = (name: string) => {
+    if (entryNames.has(name)) refuse('quantize.name-collision', { name }, tensorEnum.file);
+    if (!added.includes(name)) added.push(name);
+  };
+  const plan = (node: GraphNode, weight: string, existingBias: string | undefined): Linear => {
+    if (!entryNames.has(weight) || !weight.startsWith('IN_')) refuse('quantize.unsupported-node', { node: node.name, creator: node.creatorQualified ?? '?' }, 'cpp', node.createStatement);
+    const l: Linear = { node, weight, existingBias, deq: weight + SUFFIX.deqScale, bias: existingBias ?? weight + SUFFIX.bias };
+    if (sparse) l.index = weight + SUFFIX.index;
+    return l;
+  };
+  const qkvLinears = qkv.map((g) => {
+    const n = g.inputs!.names;
+    if (n.length < 2 || n.length > 3) refuse('quantize.unexpected-inputs', { node: g.name, actual: n.length, expected: '2 or 3' }, 'cpp', g.inputs!.list);
+    return plan(g, n[1], n[2]);
+  });
+  const helperLinears = (g: GraphNode, h: HelperLayout): Linear[] => {
+    const n = g.inputs!.names;
+    if (n.length !== h.slots) refuse('quantize.helper-slots', { node: g.name, helper: h.name, expected: h.slots, actual: n.length }, 'cpp', g.inputs!.list);
+    return h.weights.map((slot, i) => {
+      for (const s of [h.deqScale[i], h.index[i]]) if (n[s] !== holder) refuse('quantize.already-quantized', { evidence: `${g.name}: ${n[s]}` }, 'cpp', g.inputs!.items[s]);
+      const bias = n[h.bias[i]];
+      return plan(g, n[slot], bias !== holder ? bias : undefined);
+    });
+  };
+  const oProjLinears = helperLinears(oProj, HELPERS.RowParallelLinearV2);
+  const mlpLinears = helperLinears(mlp, HELPERS.MlpGateLayerV2);
+  for (const l of [...qkvLinears, ...oProjLinears, ...mlpLinears]) {
+    addEntry(l.deq);
+    if (!l.existingBias) addEntry(l.bias);
+    if (l.index) addEntry(l.index);
+  }
+  addEntry(BETA_ENTRY);
+
+  const files: Record<FileKey, SourceFile | undefined> = { cpp: model.cpp, h: model.h };
+  const edits: Record<FileKey, EditList | undefined> = {
+    cpp: new EditList(model.cpp.text, model.cpp.eol),
+    h: model.h ? new EditList(model.h.text, model.h.eol) : undefined,
+  };
+  const cppEdits = edits.cpp!;
+
+  // 3. Enum: the block goes among the inputs, just before the first OUT_ entry.
+  const enumEdits = edits[tensorEnum.file]!;
+  const firstOut = tensorEnum.entries.find((e) => e.kind === 'out')!;
+  const lineStart = enumEdits.lineStart(firstOut.node.startIndex);
+  const lead = enumEdits.text.slice(lineStart, firstOut.node.startIndex);
+  if (/^[ \t]*$/.test(lead)) {
+    const eol = enumEdits.eol;
+    enumEdits.insert(lineStart, lead + QUANT_BLOCK_COMMENT + eol + added.map((n) => lead + n + ',' + eol).join(''));
+  } else {
+    enumEdits.insert(firstOut.node.startIndex, added.map((n) => n + ', ').join(''));
+  }
+
+  // 4. IN_TENSOR_COUNT follows the enum.
+  const inBefore = tensorEnum.entries.filter((e) => e.kind === 'in').length;
+  const inCount = model.counts.find((c) => /^IN_TENSOR_/.test(c.name));
+  if (!inCount) refuse('quantize.no-count', { name: 'IN_TENSOR_COUNT' });
+  if (inCount.value === undefined) refuse('quantize.count-not-literal', { name: inCount.name, text: inCount.valueNode.text }, inCount.file, inCount.valueNode);
+  const inAfter = inBefore + added.length;
+  edits[inCount.file]!.replaceNode(inCount.valueNode, String(inAfter));
+  const counts = model.counts.map((c) => ({ name: c.name, before: c.value ?? NaN, after: c === inCount ? inAfter : c.value ?? NaN }));
+
+  // 5. Node params and inputs.
+  const layerParam = layerParamName(fn.node) ?? 'param';
+  const setFields = (paramVar: string, fields: [string, string][]) => {
+    const assignments = model.assignments.get(paramVar) ?? [];
+    const decl = model.paramVars.get(paramVar)![0].declaration;
+    const firstCreate = users(paramVar).map((g) => g.createStatement!).sort((a, b) => a.startIndex - b.startIndex)[0];
+    const before = assignments.filter((a) => a.statement.startIndex < firstCreate.startIndex && a.statement.startIndex > decl.startIndex);
+    const anchor = before.length ? before[before.length - 1].statement : decl;
+    const lines: string[] = [];
+    for (const [path, value] of fields) {
+      const existing = before.filter((a) => a.path === path).pop();
+      if (existing) {
+        if (existing.value.text !== value) cppEdits.replaceNode(existing.value, value);
+      } else lines.push(`${paramVar}.${path} = ${value};`);
+    }
+    cppEdits.insertLinesAfter(anchor, lines);
+  };
+  for (const v of new Set([inputNorm.paramVar!, postNorm.paramVar!])) setFields(v, [['normParam.quantType', QUANT_INT8]]);
+  for (const g of [inputNorm, postNorm]) {
+    if (g.inputs!.names.length !== 2) refuse('quantize.unexpected-inputs', { node: g.name, actual: g.inputs!.names.length, expected: 2 }, 'cpp', g.inputs!.list);
+    appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [BETA_ENTRY]);
+  }
+
+  for (const v of new Set(qkv.map((g) => g.paramVar!))) {
+    if (sparse) toLinearSparse(cppEdits, model, v);
+    else setFields(v, [['hasBias', 'true'], ['linearType', LINEAR_INT8]]);
+  }
+  for (const l of qkvLinears) {
+    const extra = [...(l.existingBias ? [] : [l.bias]), l.deq, ...(l.index ? [l.index] : [])];
+    appendToList(cppEdits, l.node.inputs!.list, l.node.inputs!.items, extra);
+  }
+
+  for (const [g, h, ls] of [
+    [oProj, HELPERS.RowParallelLinearV2, oProjLinears],
+    [mlp, HELPERS.MlpGateLayerV2, mlpLinears],
+  ] as const) {
+    setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
+    const items = g.inputs!.items;
+    ls.forEach((l, i) => {
+      if (!l.existingBias) cppEdits.replaceNode(items[h.bias[i]], l.bias);
+      cppEdits.replaceNode(items[h.deqScale[i]], l.deq);
+      if (l.index) cppEdits.replaceNode(items[h.index[i]], l.index);
+    });
+  }
+
+  // 6. Param struct and from_json gain the activation-quant scalars the helpers read.
+  const structName = fn.paramStruct;
+  const scalars = [HELPERS.RowParallelLinearV2, HELPERS.MlpGateLayerV2].flatMap(helperScalars);
+  const struct = structName ? findStruct(files, structName) : undefined;
+  if (!struct) refuse('quantize.no-param-struct', { name: structName ?? '?' });
+  const fieldList = struct.node.childForFieldName('body')!;
+  const fields = fieldList.namedChildren.filter((c): c is Node => c?.type === 'field_declaration');
+  const existingFields = new Set(fields.flatMap((f) => ofType(f, ['field_identifier']).map((i) => i.text)));
+  const newScalars = scalars.filter((s) => !existingFields.has(s.name));
+  const structEdits = edits[struct.file]!;
+  if (fields.length) structEdits.insertLinesAfter(fields[fields.length - 1], newScalars.map((s) => s.decl));
+  else structEdits.insert(fieldList.startIndex + 1, newScalars.map((s) => structEdits.eol + '    ' + s.decl).join(''));
+  const fromJsons = findFromJson(files, structName!);
+  if (!fromJsons.length) refuse('quantize.no-from-json', { name: structName! });
+  for (const fj of fromJsons) {
+    const e = edits[fj.file]!;
+    const lines = newScalars.map((s) => `${fj.json}.at("${s.name}").get_to(${fj.param}.${s.name});`);
+    if (fj.lastStatement) e.insertLinesAfter(fj.lastStatement, lines);
+    else e.insert(fj.body.startIndex + 1, lines.map((l) => e.eol + '    ' + l).join(''));
+  }
+
+  // 7. Rename the layer's symbols consistently across .cpp and .h.
+  const renamed = renameSymbols(model, files, edits, mode, names, structName!);
+
+  return {
+    cpp: cppEdits.apply(),
+    h: edits.h ? edits.h.apply() : '',
+    addedTensors: added,
+    counts,
+    renamed,
+  };
+}
+
+function layerParamName(fn: Node): string | undefined {
+  const params = fn.childForFieldName('declarator')?.childForFieldName('parameters');
+  const first = params?.namedChildren.find((p) => p?.type === 'parameter_declaration');
+  const ids = first ? ofType(first, ['identifier']) : [];
+  return ids[ids.length - 1]?.text;
+}
+
+/** `atb::infer::LinearParam p; p.x = ...;` -> `atb::infer::LinearSparseParam p = {false, true, 8, 8};` */
+function toLinearSparse(edits: EditList, model: LayerModel, paramVar: string): void {
+  const decl = model.paramVars.get(paramVar)![0].declaration;
+  const type = decl.childForFieldName('type')!;
+  const typeIds = ofType(type, ['type_identifier']);
+  const typeId = typeIds[typeIds.length - 1];
+  if (typeId) edits.replaceNode(typeId, 'LinearSparseParam');
+  const declarator = decl.childForFieldName('declarator')!;
+  if (declarator.type === 'init_declarator') edits.replaceNode(declarator.childForFieldName('value')!, LINEAR_SPARSE_INIT);
+  else edits.insert(declarator.endIndex, ' = ' + LINEAR_SPARSE_INIT);
+  for (const a of model.assignments.get(paramVar) ?? []) edits.deleteStatement(a.statement);
+}
+
+function findStruct(files: Record<FileKey, SourceFile | undefined>, name: string): { file: FileKey; node: Node } | undefined {
+  for (const key of ['h', 'cpp'] as const) {
+    const f = files[key];
+    if (!f) continue;
+    const node = ofType(f.tree.rootNode, ['struct_specifier', 'class_specifier']).find(
+      (s) => s.childForFieldName('name')?.text === name && s.childForFieldName('body'),
+    );
+    if (node) return { file: key, node };
+  }
+  return undefined;
+}
+
+interface FromJson {
+  file: FileKey;
+  body: Node;
+  lastStatement?: Node;
+  json: string;
+  param: string;
+}
+
+function findFromJson(files: Record<FileKey, SourceFile | undefined>, struct: string): FromJson[] {
+  const out: FromJson[] = [];
+  for (const key of ['cpp', 'h'] as const) {
+    const f = files[key];
+    if (!f) continue;
+    for (const fn of ofType(f.tree.rootNode, ['function_definition'])) {
+      const declarator = fn.childForFieldName('declarator');
+      const name = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
+      if (!name || last(name.text) !== 'from_json') continue;
+      const params = (declarator!.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => p?.type === 'parameter_declaration');
+      if (params.length !== 2 || !params[1].text.includes(struct)) continue;
+      const id = (p: Node) => ofType(p, ['identifier']).pop()?.text;
+      const body = fn.childForFieldName('body')!;
+      const statements = body.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+      out.push({ file: key, body, lastStatement: statements[statements.length - 1], json: id(params[0]) ?? 'paramJson', param: id(params[1]) ?? 'param' });
+    }
+  }
+  return out;
+}
+
+function renameSymbols(
+  model: LayerModel,
+  files: Record<FileKey, SourceFile | undefined>,
+  edits: Record<FileKey, EditList | undefined>,
+  mode: QuantMode,
+  names: RewriteNames,
+  structName: string,
+): { from: string; to: string }[] {
+  const naming = NAMING[mode];
+  const fnName = model.layerFunction!.name;
+  const symbols = new Set([fnName, `Create${fnName}`, structName]);
+  if (model.tensorEnum?.name) symbols.add(model.tensorEnum.name);
+  for (const f of [files.cpp, files.h]) {
+    if (!f) continue;
+    for (const cls of ofType(f.tree.rootNode, ['class_specifier'])) {
+      const n = cls.childForFieldName('name')?.text;
+      const base = cls.namedChildren.find((c) => c?.type === 'base_class_clause');
+      if (n && base && /HostTensorBinder/.test(base.text)) symbols.add(n);
+    }
+  }
+  // Other external-linkage free functions of the .cpp (e.g. a `reshapeHeads` helper) would be
+  // defined twice when float and quant layers link into one library.
+  for (const def of ofType(files.cpp!.tree.rootNode, ['function_definition'])) {
+    if (!def.parent || (def.parent.type !== 'translation_unit' && def.parent.type !== 'declaration_list')) continue;
+    if (def.parent.type === 'declaration_list' && !def.parent.parent?.childForFieldName('name')) continue; // anonymous namespace
+    if (def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static')) continue;
+    const d = def.childForFieldName('declarator');
+    const id = d?.type === 'function_declarator' ? d.childForFieldName('declarator') : null;
+    if (id?.type === 'identifier' && id.text !== 'from_json' && id.text !== 'to_json') symbols.add(id.text);
+  }
+  const rename = (s: string) =>
+    s.startsWith('Create') && s !== fnName
+      ? 'Create' + naming.symbol + s.slice(6)
+      : /^[a-z]/.test(s)
+        ? naming.symbol[0].toLowerCase() + naming.symbol.slice(1) + s[0].toUpperCase() + s.slice(1)
+        : naming.symbol + s;
+  const map = new Map([...symbols].map((s) => [s, rename(s)]));
+  const found = new Set<string>();
+  // Include guard of the header.
+  const h = files.h;
+  if (h) {
+    const guard = ofType(h.tree.rootNode, ['preproc_ifdef'])[0]?.childForFieldName('name')?.text;
+    if (guard) {
+      const stem = names.headerBase.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+      const idx = guard.lastIndexOf(stem);
+      map.set(guard, idx >= 0 ? guard.slice(0, idx) + naming.guard + guard.slice(idx) : naming.guard + guard);
+    }
+  }
+  for (const f of [files.cpp, files.h]) {
+    if (!f) continue;
+    const e = edits[f.key]!;
+    for (const n of walk(f.tree.rootNode)) {
+      if ((n.type === 'identifier' || n.type === 'type_identifier' || n.type === 'namespace_identifier') && map.has(n.text)) {
+        e.replaceNode(n, map.get(n.text)!);
+        found.add(n.text);
+      } else if (n.type === 'preproc_include' && f.key === 'cpp') {
+        const p = n.childForFieldName('path');
+        if (p?.type === 'string_literal') {
+          const inner = p.text.slice(1, -1);
+          const slash = Math.max(inner.lastIndexOf('/'), inner.lastIndexOf('\\'));
+          if (inner.slice(slash + 1) === names.headerFile) {
+            e.replace(p.startIndex + 1 + slash + 1, p.endIndex - 1, names.outHeaderFile);
+            found.add(names.headerFile);
+            map.set(names.headerFile, names.outHeaderFile);
+          }
+        }
+      }
+    }
+  }
+  return [...map].filter(([from]) => found.has(from)).map(([from, to]) => ({ from, to }));
+}

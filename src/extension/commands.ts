@@ -1,0 +1,33 @@
+/**
+ * Every command of the extension (except the wizard's) as a table of factories: name → handler
+ * built from the context. Registering is one loop; what a command does lives in its feature module.
+ */
+import * as vscode from 'vscode';
+import type { QuantMode } from '../shared/protocol';
+import type { Ctx } from './ctx';
+import { analyzeCommand, exportReportCommand, type OperatorView } from './operatorView';
+import { plainItems } from './operatorTree';
+import { quantizeCommand, quantizeEdit } from './quantize';
+
+type Factory = (ctx: Ctx, view: OperatorView) => (...args: any[]) => unknown;
+
+const commands: Record<string, Factory> = {
+  'atb-migrate.quantizeLayer': (ctx) => (clicked?: unknown, selected?: unknown) => quantizeCommand(ctx, 'w8a8', clicked, selected),
+  'atb-migrate.sparseQuantizeLayer': (ctx) => (clicked?: unknown, selected?: unknown) => quantizeCommand(ctx, 'w8a8sc', clicked, selected),
+  'atb-migrate.analyzeModel': (_ctx, view) => (clicked?: unknown, selected?: unknown) => analyzeCommand(view, clicked, selected),
+  'atb-migrate.exportReport': (ctx, view) => (clicked?: unknown) => exportReportCommand(ctx, view, clicked),
+  'atb-migrate.refreshOperatorTree': (_ctx, view) => () => view.refresh(),
+  'atb-migrate.showOnlyUnsupported': (_ctx, view) => () => view.setOnlyUnsupported(true),
+  'atb-migrate.showAllOperators': (_ctx, view) => () => view.setOnlyUnsupported(false),
+  'atb-migrate.showLog': (ctx) => () => ctx.log.show(true),
+
+  // Internal seams for the integration suite (not contributed in package.json).
+  /** `(uris: Uri[], mode)` → the quantize WorkspaceEdit, not applied (undefined when nothing is accepted). */
+  'atb-migrate.quantize.editForTest': (ctx) => (uris: vscode.Uri[], mode: QuantMode = 'w8a8') => quantizeEdit(ctx, uris, mode, false),
+  /** → the Operator Support view's top-level items (with their children) as plain data. */
+  'atb-migrate.operators.itemsForTest': (_ctx, view) => () => plainItems(view.provider),
+};
+
+export function registerCommands(ctx: Ctx, view: OperatorView): vscode.Disposable[] {
+  return Object.entries(commands).map(([name, factory]) => vscode.commands.registerCommand(name, factory(ctx, view)));
+}

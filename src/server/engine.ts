@@ -1,0 +1,66 @@
+/**
+ * The server's one door into the engine (src/core). Everything the language server asks of
+ * quantize / layer / analysis / catalog goes through here, so the LSP code below never depends
+ * on more of the engine than these few calls.
+ */
+import * as path from 'path';
+import type { DiagnosticData, FileReader } from '../core/common';
+import type { Syntax, Tree } from '../core/syntax';
+import { loadCatalog, declareSupported } from '../core/catalog';
+import { analyzeTree, analyzeModelFolder, looksLikeModelCode, toMsitJson, toOperatorsCsv, type AnalysisResult, type OpUse } from '../core/analysis';
+import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../core/quantize';
+import { diagnoseLayer } from '../core/layer/diagnostics';
+import { readBuiltinCatalog } from '../node/catalogFile';
+import type { Message } from '../core/i18n';
+
+export type { AnalysisResult, OpUse, QuantMode, QuantizeOutcome };
+export type Catalog = ReturnType<typeof loadCatalog>['catalog'];
+export type FolderAnalysis = Awaited<ReturnType<typeof analyzeModelFolder>>;
+
+export interface CatalogState {
+  catalog: Catalog;
+  /** Problems of the workspace override file (schema, YAML syntax), with its path. */
+  problems: DiagnosticData[];
+}
+
+let builtin: string | undefined;
+
+export function loadWorkspaceCatalog(override: { path: string; text: string } | undefined): CatalogState {
+  builtin ??= readBuiltinCatalog();
+  return loadCatalog(builtin, override);
+}
+
+export function analyzeDocument(tree: Tree, text: string, file: string, catalog: Catalog, reportFused: boolean): AnalysisResult {
+  return analyzeTree(tree, text, file, catalog, { reportFused });
+}
+
+export function isModelCode(tree: Tree): boolean {
+  return looksLikeModelCode(tree);
+}
+
+export function analyzeFolder(syntax: Syntax, catalog: Catalog, reader: FileReader, dir: string): Promise<FolderAnalysis> {
+  return analyzeModelFolder(syntax, catalog, reader, dir);
+}
+
+export function declareOperatorSupported(overrideText: string | undefined, use: OpUse): string {
+  return declareSupported(overrideText, use);
+}
+
+export async function quantize(
+  syntax: Syntax,
+  reader: FileReader,
+  paths: string[],
+  mode: QuantMode,
+): Promise<{ results: { input: string; outcome: QuantizeOutcome }[]; skipped: { path: string; reason: Message }[] }> {
+  return quantizePaths(syntax, reader, paths, mode);
+}
+
+export function layerDiagnostics(syntax: Syntax, file: string, text: string, headerText: string | undefined): DiagnosticData[] {
+  return diagnoseLayer(syntax, file, text, headerText);
+}
+
+export { toMsitJson, toOperatorsCsv };
+
+export function sibling(file: string, ext: string): string {
+  return path.join(path.dirname(file), path.basename(file, path.extname(file)) + ext);
+}
