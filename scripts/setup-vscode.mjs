@@ -133,12 +133,14 @@ function argon2Built() {
 }
 
 function verifyVersion() {
-  const r = spawnSync(CODE_SERVER_BIN, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+  // Its own config dir, so checking the version does not write ~/.config/code-server.
+  const env = { ...process.env, XDG_CONFIG_HOME: join(CACHE, '.config'), XDG_DATA_HOME: join(CACHE, '.local') };
+  const r = spawnSync(CODE_SERVER_BIN, ['--version'], { encoding: 'utf8', timeout: 60_000, env });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   if (r.status !== 0 || !out.includes(CODE_SERVER_VERSION) || !out.includes(`Code ${VSCODE_VERSION}`)) {
     throw new SetupError(`\`code-server --version\` should print ${CODE_SERVER_VERSION} ... with Code ${VSCODE_VERSION}; got (exit ${r.status}): ${out || r.error?.message}`);
   }
-  return out.split('\n')[0];
+  return out.split('\n').find((l) => l.startsWith(CODE_SERVER_VERSION)) ?? out;
 }
 
 function install() {

@@ -3,5 +3,9 @@
  * Front doors import it once; each feature adds its own `messages.ts` to the list.
  */
 import './cli-messages';
+import './catalog/messages';
+import './analysis/messages';
 import './quantize/messages';
 import './layer/messages';
+import './modelDir/messages';
+import './generate/messages';

@@ -18,7 +18,7 @@ export async function quantizeCommand(ctx: Ctx, mode: QuantMode, clicked?: unkno
   let uris = urisFromArgs(clicked, selected);
   if (uris.length === 0) {
     const active = activeEditorUri((uri) => isLayerFile(uri));
-    uris = active ? [active] : await pickUris({ title: vscode.l10n.t('Pick ATB layer files (.cpp) or a folder to quantize'), files: true, folders: false, many: true, filters: { 'C++': ['cpp', 'h'] } });
+    uris = active ? [active] : await pickUris({ title: vscode.l10n.t('Pick ATB layer files (.cpp) to quantize'), files: true, folders: false, many: true, filters: { 'C++': ['cpp', 'h'] } });
   }
   if (uris.length === 0) return false;
   const edit = await quantizeEdit(ctx, uris, mode, true);

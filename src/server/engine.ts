@@ -7,15 +7,14 @@ import * as path from 'path';
 import type { DiagnosticData, FileReader } from '../core/common';
 import type { Syntax, Tree } from '../core/syntax';
 import { loadCatalog, declareSupported } from '../core/catalog';
-import { analyzeTree, analyzeModelFolder, looksLikeModelCode, toMsitJson, toOperatorsCsv, type AnalysisResult, type OpUse } from '../core/analysis';
+import { analyzeTree, analyzeModelFolder, looksLikeModelCode, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from '../core/analysis';
 import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../core/quantize';
 import { diagnoseLayer } from '../core/layer/diagnostics';
-import { readBuiltinCatalog } from '../node/catalogFile';
+import * as fs from 'fs';
 import type { Message } from '../core/i18n';
 
-export type { AnalysisResult, OpUse, QuantMode, QuantizeOutcome };
+export type { AnalysisResult, FolderAnalysis, OpUse, QuantMode, QuantizeOutcome };
 export type Catalog = ReturnType<typeof loadCatalog>['catalog'];
-export type FolderAnalysis = Awaited<ReturnType<typeof analyzeModelFolder>>;
 
 export interface CatalogState {
   catalog: Catalog;
@@ -25,9 +24,18 @@ export interface CatalogState {
 
 let builtin: string | undefined;
 
+/** The shipped operators.yaml: next to the bundle (dist/), or in the source tree when unbundled. */
+export function builtinCatalogPath(): string {
+  const candidates = [path.join(__dirname, 'operators.yaml'), path.resolve(__dirname, '..', '..', '..', 'src', 'core', 'catalog', 'operators.yaml'), path.resolve(__dirname, '..', 'core', 'catalog', 'operators.yaml')];
+  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+}
+
 export function loadWorkspaceCatalog(override: { path: string; text: string } | undefined): CatalogState {
-  builtin ??= readBuiltinCatalog();
-  return loadCatalog(builtin, override);
+  builtin ??= fs.readFileSync(builtinCatalogPath(), 'utf8');
+  const { catalog, problems } = loadCatalog(builtin, override);
+  // Only the override's own problems belong on the user's file.
+  const own = problems.filter((p) => (p.data as { file?: string } | undefined)?.file !== 'builtin');
+  return { catalog, problems: own };
 }
 
 export function analyzeDocument(tree: Tree, text: string, file: string, catalog: Catalog, reportFused: boolean): AnalysisResult {
@@ -59,7 +67,7 @@ export function layerDiagnostics(syntax: Syntax, file: string, text: string, hea
   return diagnoseLayer(syntax, file, text, headerText);
 }
 
-export { toMsitJson, toOperatorsCsv };
+export { toReports };
 
 export function sibling(file: string, ext: string): string {
   return path.join(path.dirname(file), path.basename(file, path.extname(file)) + ext);

@@ -8,6 +8,7 @@ import { msg } from '../core/i18n';
 import { nodeFileReader } from '../node/fileReader';
 import type {
   AnalyzeParams,
+  CatalogEntryLocation,
   AnalyzeResult,
   ExportReportParams,
   ExportReportResult,
@@ -19,7 +20,8 @@ import type {
   StatsResult,
   VerdictCounts,
 } from '../shared/protocol';
-import { analyzeDocument, analyzeFolder, quantize, toMsitJson, toOperatorsCsv, type AnalysisResult, type OpUse } from './engine';
+import { analyzeDocument, analyzeFolder, builtinCatalogPath, quantize, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from './engine';
+import { catalogHref } from '../core/catalog';
 import { analyzeOpenDocument } from './modelAnalysis';
 import { openDocumentFor, overlayReader, pathToUri, t, uriToPath, type ServerContext } from './context';
 
@@ -38,6 +40,7 @@ function useData(ctx: ServerContext, use: OpUse, uri: string): OperatorUseData {
     atbOp: use.atbOp,
     catalogId: use.catalogId,
     reason: t(ctx, use.reason),
+    href: use.catalogId ? catalogHref(use.catalogId) : undefined,
     uri,
     range: use.range,
     owner: use.owner,
@@ -45,14 +48,16 @@ function useData(ctx: ServerContext, use: OpUse, uri: string): OperatorUseData {
 }
 
 function nodeData(ctx: ServerContext, node: ModuleNode, uri: string): ModuleNodeData {
-  const nodeUri = (node as { path?: string }).path ? pathToUri((node as { path?: string }).path!) : uri;
+  // Folder analyses span files: a node lives where its first use is.
+  const first = node.uses.find((u) => u.path)?.path;
+  const nodeUri = first ? pathToUri(first) : uri;
   return {
     name: node.name,
     className: node.className,
     kind: node.kind,
     repeat: node.repeat,
     children: node.children.map((c) => nodeData(ctx, c, nodeUri)),
-    uses: node.uses.map((u) => useData(ctx, u, (u as { path?: string }).path ? pathToUri((u as { path?: string }).path!) : nodeUri)),
+    uses: node.uses.map((u) => useData(ctx, u, u.path ? pathToUri(u.path) : nodeUri)),
     uri: nodeUri,
     range: node.range,
     counts: { ...emptyCounts(), ...node.counts },
@@ -81,7 +86,7 @@ async function analyzeFile(ctx: ServerContext, file: string): Promise<AnalysisRe
   }
 }
 
-type Target = { kind: 'file'; file: string; result: AnalysisResult } | { kind: 'folder'; dir: string; folder: Awaited<ReturnType<typeof analyzeFolder>> };
+type Target = { kind: 'file'; file: string; result: AnalysisResult } | { kind: 'folder'; dir: string; folder: FolderAnalysis };
 
 async function analyzeTarget(ctx: ServerContext, uri: string): Promise<Target | string> {
   const file = uriToPath(uri);
@@ -99,8 +104,15 @@ export async function handleAnalyze(ctx: ServerContext, params: AnalyzeParams): 
   if (typeof target === 'string') {
     return { uri: params.uri, isModelCode: false, modelClasses: [], totals: emptyCounts(), notes: [target] };
   }
-  const result = target.kind === 'file' ? target.result : folderAsResult(target.folder);
+  const result = target.kind === 'file' ? target.result : target.folder.result;
   const notes = result.notes.map((n) => t(ctx, n));
+  if (target.kind === 'folder') {
+    notes.push(...target.folder.notes.map((n) => t(ctx, n)));
+    for (const p of target.folder.problems) {
+      const file = (p.data as { file?: string } | undefined)?.file;
+      notes.push(`${file ? path.basename(file) + ':' + (p.range.start.line + 1) + ': ' : ''}${t(ctx, p.message)}`);
+    }
+  }
   const root = result.root ? nodeData(ctx, result.root, pathToUri(result.path)) : undefined;
   if (!result.isModelCode && !root) notes.push(t(ctx, msg('server.analysis.noModel', { path: result.path })));
   return {
@@ -113,22 +125,15 @@ export async function handleAnalyze(ctx: ServerContext, params: AnalyzeParams): 
   };
 }
 
-/** A folder analysis seen through the single-file result shape the tree view consumes. */
-function folderAsResult(folder: Awaited<ReturnType<typeof analyzeFolder>>): AnalysisResult {
-  return folder as unknown as AnalysisResult;
-}
-
 export async function handleExportReport(ctx: ServerContext, params: ExportReportParams): Promise<ExportReportResult> {
   const target = await analyzeTarget(ctx, params.uri);
   if (typeof target === 'string') return { files: [], refusal: target };
-  const analysis = target.kind === 'file' ? target.result : folderAsResult(target.folder);
-  if (!analysis.root) return { files: [], refusal: t(ctx, msg('server.report.nothing', { path: analysis.path })) };
-  const generated = [...reportFiles(analysis, params.outDir)];
-  return { files: generated.map(fileData) };
-}
-
-function reportFiles(analysis: AnalysisResult, outDir: string) {
-  return [toMsitJson(analysis as never, outDir as never), toOperatorsCsv(analysis as never, outDir as never)].flat() as { path: string; contents: string }[];
+  const result = target.kind === 'file' ? target.result : target.folder.result;
+  if (!result.root || typeof params.outDir !== 'string' || !path.isAbsolute(params.outDir)) {
+    return { files: [], refusal: t(ctx, msg('server.report.nothing', { path: result.path })) };
+  }
+  const files = toReports(target.kind === 'file' ? target.result : target.folder, params.outDir);
+  return { files: files.map(fileData) };
 }
 
 function fileData(file: { path: string; contents: string }): GeneratedFileData {
@@ -153,6 +158,13 @@ export async function handleQuantize(ctx: ServerContext, params: QuantizeParams)
   }
   for (const s of skipped) out.skipped.push({ uri: pathToUri(s.path), reason: t(ctx, s.reason) });
   return out;
+}
+
+export function handleCatalogEntry(ctx: ServerContext, params: { id: string }): CatalogEntryLocation | null {
+  const entry = ctx.catalog.catalog.byId(String(params?.id));
+  if (!entry) return null;
+  const file = entry.origin === 'workspace' ? ctx.catalog.catalog.overridePath : builtinCatalogPath();
+  return file ? { uri: pathToUri(file), line: entry.line } : null;
 }
 
 export function handleStats(ctx: ServerContext): StatsResult {

@@ -17,13 +17,13 @@ import '../core/messages';
 import './messages';
 import { msg, toLocale } from '../core/i18n';
 import { nodeSyntax } from '../node/syntax';
-import { Analyze, ExportReport, OVERRIDE_FILE, Quantize, QUANTIZE_KIND, Stats, type CodeActionData, type InitializationOptions, type RefusalData } from '../shared/protocol';
+import { Analyze, CatalogEntry, ExportReport, OVERRIDE_FILE, Quantize, QUANTIZE_KIND, Stats, type CodeActionData, type InitializationOptions, type RefusalData } from '../shared/protocol';
 import { DocumentStore, type OpenDocument } from './documents';
 import { loadWorkspaceCatalog } from './engine';
 import { cppDiagnostics, invalidateLayerChecks, isLayerCandidate, quantizeActions, resolveQuantizeAction } from './layers';
 import { declareSupportedActions, forgetAnalysis, pythonDiagnostics } from './modelAnalysis';
 import { isOverrideUri, reloadCatalog } from './overrides';
-import { handleAnalyze, handleExportReport, handleQuantize, handleStats } from './requests';
+import { handleAnalyze, handleCatalogEntry, handleExportReport, handleQuantize, handleStats } from './requests';
 import { defaultSettings, logError, mergeSettings, t, uriToPath, type ServerContext } from './context';
 
 const VALIDATE_DELAY_MS = 150;
@@ -227,6 +227,7 @@ export function startServer(connection: Connection): void {
     return failed;
   });
   connection.onRequest(Stats.method, () => handleStats(ready()));
+  connection.onRequest(CatalogEntry.method, (p) => guarded('atb/catalogEntry', null, () => handleCatalogEntry(ready(), p as never)));
 
   connection.listen();
 }

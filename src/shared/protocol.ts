@@ -172,3 +172,15 @@ export const QUANTIZE_KIND: Record<QuantMode, string> = {
 
 /** Name of the workspace override file for the operator catalogue. */
 export const OVERRIDE_FILE = '.atb-migrate.yaml';
+
+// ---- atb/catalogEntry --------------------------------------------------------------------------
+
+/** Where a catalogue entry is defined (built-in operators.yaml or the workspace override). */
+export interface CatalogEntryLocation {
+  uri: string;
+  /** Zero-based line of the entry. */
+  line: number;
+}
+
+/** Diagnostics link to `command:atb-migrate.showCatalogEntry?["<id>"]`; the command asks this. */
+export const CatalogEntry = request<{ id: string }, CatalogEntryLocation | null>('atb/catalogEntry');

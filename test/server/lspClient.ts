@@ -23,6 +23,9 @@ export function uriOf(file: string): string {
   return pathToFileURL(file).href;
 }
 
+/** Our server always sends plain-text messages. */
+export type Diag = Omit<Diagnostic, 'message'> & { message: string };
+
 export interface StartOptions {
   root: string;
   locale?: string;
@@ -104,11 +107,11 @@ export class TestServer {
   }
 
   /** Waits for a publishDiagnostics for `uri` (optionally for a version) that satisfies `accept`. */
-  async diagnosticsFor(uri: string, accept: (d: Diagnostic[]) => boolean = () => true, version?: number, timeoutMs = 15000): Promise<Diagnostic[]> {
+  async diagnosticsFor(uri: string, accept: (d: Diag[]) => boolean = () => true, version?: number, timeoutMs = 15000): Promise<Diag[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const got = this.diagnostics.get(uri);
-      if (got && (version === undefined || got.version === version) && accept(got.diagnostics)) return got.diagnostics;
+      if (got && (version === undefined || got.version === version) && accept(got.diagnostics as Diag[])) return got.diagnostics as Diag[];
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching diagnostics for ${uri} (last: ${JSON.stringify(got?.diagnostics.map((d) => [d.code, d.range.start.line]))})`);
       await new Promise<void>((resolve) => {
@@ -121,7 +124,7 @@ export class TestServer {
     }
   }
 
-  codeActions(uri: string, range: Diagnostic['range'], diagnostics: Diagnostic[] = [], only?: string[]): Promise<CodeAction[]> {
+  codeActions(uri: string, range: Diagnostic['range'], diagnostics: Diag[] = [], only?: string[]): Promise<CodeAction[]> {
     return this.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics, only } });
   }
 

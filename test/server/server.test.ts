@@ -5,17 +5,17 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { CodeAction, CreateFile, Diagnostic, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
-import { FIXTURES, lineOf, tempWorkspace, TestServer, uriOf } from './lspClient';
+import type { CodeAction, CreateFile, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { FIXTURES, lineOf, tempWorkspace, TestServer, uriOf, type Diag } from './lspClient';
 
 const SERVER_FIXTURES = path.join(FIXTURES, 'server', 'workspace');
 const MODEL = 'modeling_tiny.py';
 
-function warnings(ds: Diagnostic[]): Diagnostic[] {
+function warnings(ds: Diag[]): Diag[] {
   return ds.filter((d) => d.severity === 2);
 }
 
-function at(ds: Diagnostic[], line: number): Diagnostic | undefined {
+function at(ds: Diag[], line: number): Diag | undefined {
   return ds.find((d) => d.range.start.line === line);
 }
 
@@ -47,7 +47,7 @@ describe('language server: operator-support diagnostics (Python)', function () {
     assert.match(conv.message, /Conv/);
     assert.match(conv.message, /Convolution has no ATB operation/);
     const column = text.split('\n')[convLine].indexOf('nn.Conv1d');
-    assert.ok(conv.range.start.character >= column && conv.range.start.character <= column + 'nn.Conv1d'.length, 'range starts at the call');
+    assert.ok(conv.range.start.character <= column && conv.range.end.line === convLine && conv.range.end.character >= column + 'nn.Conv1d'.length, 'the range covers the Conv1d construction');
     assert.strictEqual(conv.source, 'atb-migrate');
     // Supported layers (nn.Linear) are not reported by default (no fused/native noise).
     assert.ok(!ds.some((d) => d.range.start.line === lineOf(text, 'self.q_proj = nn.Linear')), 'nn.Linear is supported');
@@ -63,25 +63,34 @@ describe('language server: operator-support diagnostics (Python)', function () {
   it('updates diagnostics on incremental edits: an inserted unsupported line is reported, removing it clears it', async () => {
     const uri = uriOf(path.join(root, MODEL));
     const convLine = lineOf(text, 'nn.Conv1d');
-    const inserted = '        spectrum = torch.fft.rfft(torch.ones(4))\n';
-    // Insert above the Conv1d line: a new warning there, and the Conv1d warning moves down one line.
-    let version = server.change(uri, [{ range: { start: { line: convLine, character: 0 }, end: { line: convLine, character: 0 } }, text: inserted }]);
+    const mlpReturn = lineOf(text, 'return self.down_proj');
+    const inserted = '        spectrum = torch.fft.rfft(x)\n';
+    const insertAt = (line: number, t: string) => ({ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: t });
+    // 1. A new FFT call in TinyMLP.forward: a new warning on that line.
+    let version = server.change(uri, [insertAt(mlpReturn, inserted)]);
     let ds = await server.diagnosticsFor(uri, undefined, version);
-    assert.ok(at(warnings(ds), convLine), `a warning for torch.fft on line ${convLine}`);
-    assert.match(at(warnings(ds), convLine)!.message, /FFT/);
-    assert.ok(at(warnings(ds), convLine + 1), 'the Conv1d warning moved down one line');
-    // Typing inside the inserted line, character by character (several changes in one notification).
+    assert.match(at(warnings(ds), mlpReturn)?.message ?? '', /FFT has no ATB operation/);
+    assert.ok(at(warnings(ds), convLine), 'the Conv1d warning stays where it was');
+    // 2. Two edits in one notification: a line at the top and a rename inside the inserted line.
+    //    Both warnings move down one line; the FFT one is still found after the in-line edit.
     version = server.change(uri, [
-      { range: { start: { line: convLine, character: 8 }, end: { line: convLine, character: 8 } }, text: 'x' },
-      { range: { start: { line: convLine, character: 9 }, end: { line: convLine, character: 9 } }, text: '_' },
+      { range: { start: { line: mlpReturn, character: 8 }, end: { line: mlpReturn, character: 16 } }, text: 'freq' },
+      insertAt(0, '# a new first line\n'),
     ]);
     ds = await server.diagnosticsFor(uri, undefined, version);
-    assert.ok(at(warnings(ds), convLine), 'still reported after the in-line edits');
-    // Remove the line again.
-    version = server.change(uri, [{ range: { start: { line: convLine, character: 0 }, end: { line: convLine + 1, character: 0 } }, text: '' }]);
+    assert.match(at(warnings(ds), mlpReturn + 1)?.message ?? '', /FFT/);
+    assert.match(at(warnings(ds), convLine + 1)?.message ?? '', /Conv/);
+    // 3. Remove both insertions again: the FFT warning is gone, Conv1d is back on its line.
+    version = server.change(uri, [
+      { range: { start: { line: mlpReturn + 1, character: 0 }, end: { line: mlpReturn + 2, character: 0 } }, text: '' },
+      { range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, text: '' },
+    ]);
     ds = await server.diagnosticsFor(uri, undefined, version);
     assert.ok(!ds.some((d) => /FFT/.test(d.message)), 'the FFT warning is gone');
     assert.ok(at(warnings(ds), convLine), 'the Conv1d warning is back on its line');
+    // The server's copy equals the file again (incremental sync and tree edits agree with a fresh parse).
+    const analysis = await server.request<import('../../src/shared/protocol').AnalyzeResult>('atb/analyze', { uri });
+    assert.strictEqual(analysis.totals.unsupported, 1);
   });
 
   it('offers a quick fix that declares the op supported in .atb-migrate.yaml, previewable, and honours it once written', async () => {
@@ -98,7 +107,7 @@ describe('language server: operator-support diagnostics (Python)', function () {
     assert.strictEqual(create.kind, 'create');
     assert.strictEqual(create.uri, uriOf(override));
     assert.ok(create.annotationId && edit.changeAnnotations?.[create.annotationId]?.needsConfirmation, 'the edit needs confirmation (Refactor Preview)');
-    const yamlText = insert.edits[0].newText;
+    const yamlText = (insert.edits[0] as TextEdit).newText;
     assert.match(yamlText, /Conv1d|nn\.Conv/);
     assert.ok(!fs.existsSync(override), 'nothing is written by the server itself');
     // Apply it as the editor would, then tell the server the file changed.
@@ -110,11 +119,16 @@ describe('language server: operator-support diagnostics (Python)', function () {
 
   it('publishes problems of a malformed .atb-migrate.yaml on that file with line numbers, and keeps serving', async () => {
     const override = path.join(root, '.atb-migrate.yaml');
-    fs.writeFileSync(override, 'version: 1\nentries:\n  - id: my.op\n    verdict: maybe\n    functions: [my_op]\n  - id: [broken\n');
+    // Broken YAML syntax: one problem, pointing at the broken line (not line 0).
+    fs.writeFileSync(override, 'version: 1\nentries:\n  - id: my.op\n    verdict: native\n    functions: [my_op]\n  - id: [broken\n');
     server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(override), type: 2 }] });
-    const problems = await server.diagnosticsFor(uriOf(override), (d) => d.length > 0);
-    assert.ok(problems.every((d) => d.range.start.line >= 0 && d.range.start.line <= 6));
-    assert.ok(problems.some((d) => d.range.start.line >= 2), `problems point into the file: ${JSON.stringify(problems.map((d) => [d.range.start.line, d.message]))}`);
+    let problems = await server.diagnosticsFor(uriOf(override), (d) => d.length > 0);
+    assert.ok(problems.some((d) => d.code === 'atb.catalog.yaml-syntax' && d.range.start.line >= 5 && d.severity === 1), JSON.stringify(problems.map((d) => [d.range.start.line, d.code, d.message])));
+    // Valid YAML, wrong schema: the problem is on the offending field's line.
+    fs.writeFileSync(override, 'version: 1\nentries:\n  - id: my.op\n    verdict: maybe\n    functions: [my_op]\n');
+    server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(override), type: 2 }] });
+    problems = await server.diagnosticsFor(uriOf(override), (d) => d.some((x) => x.range.start.line === 3));
+    assert.match(problems.find((d) => d.range.start.line === 3)!.message, /verdict/);
     // The built-in catalogue still works: Conv1d is unsupported again (the override no longer loads it).
     const uri = uriOf(path.join(root, MODEL));
     const ds = await server.diagnosticsFor(uri, (d) => at(warnings(d), lineOf(text, 'nn.Conv1d')) !== undefined);

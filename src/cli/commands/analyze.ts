@@ -1,13 +1,208 @@
-import { msg } from '../../core/i18n';
-import { EXIT, type CliCommand } from '../io';
+/**
+ * `atb-migrate analyze <model dir | modeling_*.py> [--out D] [--format json,csv] [--json] [-l level] [--force]`
+ *
+ * Writes msit-compatible reports (`<out>/<ModelClass>/<ModelClass>.json` and `_operators.csv`) and
+ * prints a summary: counts per verdict and every unsupported use with file:line.
+ * Exit codes: 0 done, 1 input unusable (or a report would be overwritten without --force), 2 usage.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeModelFolder, analyzeSource, parseConfigJson, summarize, toReports, type AnalysisResult, type FolderAnalysis } from '../../core/analysis';
+import type { DiagnosticData, GeneratedFile } from '../../core/common';
+import { formatMessage, msg, type Message } from '../../core/i18n';
+import { nodeFileReader } from '../../node/fileReader';
+import { loadNodeCatalog } from '../../node/catalogFile';
+import { nodeSyntax } from '../../node/syntax';
+import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
-// Placeholder until the analyze feature lands; replaced by its owner.
+const USAGE = `Usage: atb-migrate analyze <model dir | modeling_*.py> [options]
+
+Options:
+  -s, --source <path>    the model folder or Python file (same as the positional argument)
+  -o, --out <dir>        where <ModelClass>/ reports go (default: current directory)
+  --format <list>        json,csv (default: both)
+  --json                 print the summary as JSON on stdout
+  --force                replace existing report files that differ
+  -l, --log-level <lvl>  debug | info | warning | error (default: info)
+  -h, --help             this help`;
+
+interface Options {
+  input?: string;
+  out?: string;
+  formats: ('json' | 'csv')[];
+  json: boolean;
+  force: boolean;
+  level: LogLevel;
+}
+
+function parseArgs(argv: string[]): Options | string {
+  const options: Options = { formats: ['json', 'csv'], json: false, force: false, level: 'info' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => argv[++i];
+    switch (arg) {
+      case '-s':
+      case '--source':
+        options.input = value();
+        if (!options.input) return `${arg} needs a path`;
+        break;
+      case '-o':
+      case '--out':
+        options.out = value();
+        if (!options.out) return `${arg} needs a directory`;
+        break;
+      case '--format': {
+        const list = (value() ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+        if (!list.length || list.some((f) => f !== 'json' && f !== 'csv')) return '--format takes json, csv or json,csv';
+        options.formats = list as Options['formats'];
+        break;
+      }
+      case '--json':
+        options.json = true;
+        break;
+      case '--force':
+        options.force = true;
+        break;
+      case '-l':
+      case '--log-level': {
+        const level = value();
+        if (!LOG_LEVELS.includes(level as LogLevel)) return `${arg} takes one of ${LOG_LEVELS.join(', ')}`;
+        options.level = level as LogLevel;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) return `unknown option ${arg}`;
+        if (options.input) return `unexpected argument ${arg}`;
+        options.input = arg;
+    }
+  }
+  return options;
+}
+
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
   summary: msg('cli.analyze.summary'),
-  usage: 'atb-migrate analyze',
-  async run(_argv, io) {
-    io.err('atb-migrate analyze: not implemented yet');
-    return EXIT.refused;
+  usage: USAGE,
+  async run(argv, io) {
+    if (argv.includes('-h') || argv.includes('--help')) {
+      io.out(USAGE);
+      return EXIT.ok;
+    }
+    const options = parseArgs(argv);
+    if (typeof options === 'string' || !options.input) {
+      io.err(`atb-migrate analyze: ${typeof options === 'string' ? options : 'missing <model dir | file>'}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    return analyze(options as Options & { input: string }, io);
   },
 };
+
+async function analyze(options: Options & { input: string }, io: CliIO): Promise<number> {
+  const log = new Logger(io, options.level);
+  const t = (m: Message) => formatMessage(m, io.locale);
+  const input = path.resolve(io.cwd, options.input);
+  const stat = fs.statSync(input, { throwIfNoEntry: false });
+  if (!stat || (!stat.isDirectory() && !/\.py$/.test(input))) {
+    log.error(msg('analysis.problem.notFolder', { path: input }));
+    return EXIT.refused;
+  }
+  const { catalog, problems } = loadNodeCatalog(io.cwd);
+  for (const p of problems) log.warning(msg('analysis.cli.problemAt', { file: String((p.data as { file?: string })?.file ?? ''), line: p.range.start.line + 1, text: t(p.message) }));
+  const syntax = await nodeSyntax();
+  let analysis: AnalysisResult | FolderAnalysis;
+  if (stat.isDirectory()) {
+    const folder = await analyzeModelFolder(syntax, catalog, nodeFileReader, input);
+    for (const p of folder.problems) reportProblem(log, p, t);
+    if (!folder.result.root) {
+      for (const note of [...folder.notes, ...folder.sources.flatMap((s) => s.notes)]) log.error(note);
+      log.error(msg('analysis.cli.nothing', { path: input }));
+      return EXIT.refused;
+    }
+    analysis = folder;
+  } else {
+    const text = await nodeFileReader.readText(input);
+    if (text === undefined || text.includes('\u0000')) {
+      log.error(msg('analysis.problem.unreadable', { file: input }));
+      return EXIT.refused;
+    }
+    const configText = await nodeFileReader.readText(path.join(path.dirname(input), 'config.json'));
+    const config = configText !== undefined ? parseConfigJson(configText).config : undefined;
+    const result = analyzeSource(syntax, text, input, catalog, config ? { config } : {});
+    for (const d of result.diagnostics.filter((d) => d.code === 'atb.python-syntax').slice(0, 5)) reportProblem(log, { ...d, data: { file: input } }, t);
+    if (!result.root) {
+      for (const note of result.notes) log.error(note);
+      return EXIT.refused;
+    }
+    analysis = result;
+  }
+  const outDir = path.resolve(io.cwd, options.out ?? '.');
+  const files = toReports(analysis, outDir, options.formats);
+  const clash = files.find((f) => fs.existsSync(f.path) && fs.readFileSync(f.path, 'utf8') !== f.contents);
+  if (clash && !options.force) {
+    log.error(msg('analysis.cli.wouldOverwrite', { file: clash.path }));
+    return EXIT.refused;
+  }
+  writeAll(files);
+  printSummary(analysis, files, options, io, log, t);
+  return EXIT.ok;
+}
+
+function reportProblem(log: Logger, p: DiagnosticData, t: (m: Message) => string): void {
+  const m = msg('analysis.cli.problemAt', { file: String((p.data as { file?: string })?.file ?? ''), line: p.range.start.line + 1, text: t(p.message) });
+  if (p.severity === 'error') log.error(m);
+  else log.warning(m);
+}
+
+/** All-or-nothing: every file goes to a temporary name first, then each is renamed into place. */
+function writeAll(files: GeneratedFile[]): void {
+  const staged: { tmp: string; final: string }[] = [];
+  try {
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(f.path), { recursive: true });
+      const tmp = `${f.path}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, f.contents);
+      staged.push({ tmp, final: f.path });
+    }
+  } catch (error) {
+    for (const s of staged) fs.rmSync(s.tmp, { force: true });
+    throw error;
+  }
+  for (const s of staged) fs.renameSync(s.tmp, s.final);
+}
+
+function printSummary(analysis: AnalysisResult | FolderAnalysis, files: GeneratedFile[], options: Options, io: CliIO, log: Logger, t: (m: Message) => string): void {
+  const summary = summarize(analysis);
+  const result = 'result' in analysis ? analysis.result : analysis;
+  const notes = 'result' in analysis ? [...analysis.notes, ...result.notes] : result.notes;
+  const shown = (file: string) => {
+    const relative = path.relative(io.cwd, file);
+    return relative && !relative.startsWith('..') ? relative : file;
+  };
+  const where = (u: { path?: string; range: { start: { line: number } } }) => `${shown(u.path ?? result.path)}:${u.range.start.line + 1}`;
+  if (options.json) {
+    io.out(
+      JSON.stringify(
+        {
+          modelClass: summary.modelClass,
+          counts: summary.counts,
+          unsupported: summary.unsupported.map((u) => ({ name: u.name, kind: u.kind, file: u.path ?? result.path, line: u.range.start.line + 1, catalogId: u.catalogId ?? null, reason: t(u.reason) })),
+          facts: 'facts' in analysis ? analysis.facts : undefined,
+          configOnly: 'configOnly' in analysis ? analysis.configOnly : false,
+          notes: notes.map(t),
+          files: files.map((f) => f.path),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  log.info(msg('analysis.cli.model', { modelClass: summary.modelClass }));
+  log.info(msg('analysis.cli.counts', { ...summary.counts, total: summary.counts.native + summary.counts.fused + summary.counts.view + summary.counts.unsupported }));
+  if (summary.unsupported.length) {
+    log.info(msg('analysis.cli.unsupportedHeader', { count: summary.unsupported.length }));
+    for (const u of summary.unsupported) io.out(`  ${where(u)}  ${u.name}  ${t(u.reason)}`);
+  }
+  for (const note of notes) log.info(note);
+  for (const f of files) log.info(msg('analysis.cli.wrote', { file: shown(f.path) }));
+}

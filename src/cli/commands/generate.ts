@@ -1,13 +1,217 @@
-import { msg } from '../../core/i18n';
-import { EXIT, type CliCommand } from '../io';
+/**
+ * `atb-migrate generate <model dir> [--out D] [--model-type T] [--json] [--dry-run] [-l level]`:
+ * reads a transformers model folder and writes MindIE's torch-like v3 package to <out>/<model_type>/.
+ * Exit 0 written (or would be, with --dry-run), 1 refused (nothing written), 2 usage.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { generateV3, type GeneratedV3File } from '../../core/generate';
+import { formatMessage, msg } from '../../core/i18n';
+import { readModelFolder, type Problem } from '../../core/modelDir';
+import { nodeFileReader } from '../../node/fileReader';
+import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
-// Placeholder until the generate feature lands; replaced by its owner.
+const USAGE = `Usage: atb-migrate generate <model dir> [options]
+
+Reads config.json, generation_config.json, the safetensors index/headers and
+quant_model_description*.json, and writes MindIE-LLM's torch-like v3 files to
+<out>/<model_type>/ (flash_causal_<mt>_v3.py, modeling_<mt>_python.py,
+config_<mt>.py, router_<mt>.py, __init__.py).
+
+Options:
+  -o, --out DIR                  atb_llm/models folder or any output folder
+                                 (default: ./atb_llm/models when present, else .)
+  -t, --model-type NAME          package name (default: config.json model_type)
+      --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
+      --fallback-layers A,B      quant-disabled layers that must stay FLOAT (default lm_head)
+      --lm-head NAME             module the lm_head loads (default: from the weights)
+      --force                    replace existing files
+      --dry-run                  show what would be written, write nothing
+      --json                     machine-readable result on stdout
+  -l, --log-level LEVEL          debug | info | warning | error (default info)
+  -h, --help                     this help
+
+Exit codes: 0 ok, 1 refused (nothing written), 2 usage error.`;
+
+interface Args {
+  modelDir?: string;
+  out?: string;
+  modelType?: string;
+  threshold?: number;
+  fallbackLayers?: string[];
+  lmHead?: string;
+  force: boolean;
+  dryRun: boolean;
+  json: boolean;
+  level: LogLevel;
+  help: boolean;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const args: Args = { force: false, dryRun: false, json: false, level: 'info', help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '-h':
+      case '--help':
+        args.help = true;
+        break;
+      case '-o':
+      case '--out':
+        args.out = value();
+        if (!args.out) return `${flag} needs a folder`;
+        break;
+      case '-t':
+      case '--model-type':
+        args.modelType = value();
+        if (args.modelType === undefined) return `${flag} needs a name`;
+        break;
+      case '--embedding-parallel-threshold': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v <= 0) return `${flag} needs a positive whole number`;
+        args.threshold = v;
+        break;
+      }
+      case '--fallback-layers': {
+        const v = value();
+        if (v === undefined) return `${flag} needs a comma-separated list`;
+        args.fallbackLayers = v.split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      }
+      case '--lm-head':
+        args.lmHead = value();
+        if (!args.lmHead) return `${flag} needs a module name`;
+        break;
+      case '--force':
+        args.force = true;
+        break;
+      case '--dry-run':
+        args.dryRun = true;
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '-l':
+      case '--log-level': {
+        const v = value() as LogLevel;
+        if (!LOG_LEVELS.includes(v)) return `${flag} must be one of ${LOG_LEVELS.join(', ')}`;
+        args.level = v;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) return `unknown option ${arg}`;
+        if (args.modelDir) return `unexpected argument ${arg}`;
+        args.modelDir = arg;
+    }
+  }
+  return args;
+}
+
+/** Writes every file to a temporary sibling first, then renames: all or nothing. */
+function writeAtomically(files: GeneratedV3File[]): void {
+  const temps: { temp: string; target: string }[] = [];
+  try {
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(file.path), { recursive: true });
+      const temp = `${file.path}.atb-migrate-${process.pid}.tmp`;
+      fs.writeFileSync(temp, file.contents, { encoding: 'utf8', flag: 'wx' });
+      temps.push({ temp, target: file.path });
+    }
+    for (const { temp, target } of temps) fs.renameSync(temp, target);
+  } catch (error) {
+    for (const { temp } of temps) fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+function defaultOut(cwd: string): string {
+  const models = path.join(cwd, 'atb_llm', 'models');
+  return fs.existsSync(path.join(models, 'base')) ? models : cwd;
+}
+
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: msg('cli.generate.summary'),
-  usage: 'atb-migrate generate',
-  async run(_argv, io) {
-    io.err('atb-migrate generate: not implemented yet');
-    return EXIT.refused;
+  usage: USAGE,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const args = parseArgs(argv);
+    if (typeof args === 'string') {
+      io.err(`atb-migrate generate: ${args}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (args.help) {
+      io.out(USAGE);
+      return EXIT.ok;
+    }
+    if (!args.modelDir) {
+      io.err(`atb-migrate generate: missing <model dir>\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    const log = new Logger(io, args.json ? 'error' : args.level);
+    const modelDir = path.resolve(io.cwd, args.modelDir);
+    const outDir = args.out ? path.resolve(io.cwd, args.out) : defaultOut(io.cwd);
+    const text = (m: Problem['message']) => formatMessage(m, io.locale);
+    const report = (problems: Problem[]) => {
+      for (const p of problems) {
+        const line = p.hint ? `${text(p.message)} (${text(p.hint)})` : text(p.message);
+        if (p.severity === 'error') log.error(msg('cli.generate.line', { code: p.code, text: line }));
+        else if (p.severity === 'warning') log.warning(msg('cli.generate.line', { code: p.code, text: line }));
+        else log.debug(msg('cli.generate.line', { code: p.code, text: line }));
+      }
+    };
+
+    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
+    const problems: Problem[] = [...read.problems];
+    let files: GeneratedV3File[] = [];
+    const readErrors = read.problems.filter((p) => p.severity === 'error');
+    if (read.spec && !readErrors.length) {
+      const generated = generateV3(read.spec, { outDir, modelType: args.modelType, embeddingParallelThreshold: args.threshold, fallbackLayers: args.fallbackLayers, lmHead: args.lmHead });
+      problems.push(...generated.problems);
+      files = generated.files;
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    const existing = files.filter((f) => fs.existsSync(f.path));
+    if (!errors.length && existing.length && !args.force && !args.dryRun) {
+      problems.push({ severity: 'error', code: 'cli.generate.exists', message: msg('cli.generate.exists', { count: existing.length, first: existing[0].path }) });
+    }
+    const refused = problems.some((p) => p.severity === 'error') || !files.length;
+    if (!refused && !args.dryRun) {
+      try {
+        writeAtomically(files);
+      } catch (error) {
+        problems.push({ severity: 'error', code: 'cli.generate.write-failed', message: msg('cli.generate.write-failed', { detail: (error as Error).message }) });
+      }
+    }
+    const failed = problems.some((p) => p.severity === 'error') || !files.length;
+
+    if (args.json) {
+      io.out(
+        JSON.stringify(
+          {
+            ok: !failed,
+            dryRun: args.dryRun,
+            modelDir,
+            outDir,
+            spec: read.spec ? { ...read.spec, config: undefined } : undefined,
+            findings: read.findings.map((f) => ({ ...f, label: text(f.label) })),
+            problems: problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) })),
+            files: failed ? [] : files.map((f) => ({ path: f.path, replaces: existing.includes(f), bytes: Buffer.byteLength(f.contents), ...(args.dryRun ? { contents: f.contents } : {}) })),
+          },
+          null,
+          2,
+        ),
+      );
+      return failed ? EXIT.refused : EXIT.ok;
+    }
+    for (const f of read.findings) log.debug(msg('cli.generate.finding', { label: text(f.label), value: String(f.value), source: f.source }));
+    report(problems);
+    if (failed) {
+      log.error(msg('cli.generate.nothing-written'));
+      return EXIT.refused;
+    }
+    for (const f of files) log.info(msg(args.dryRun ? 'cli.generate.would-write' : 'cli.generate.wrote', { path: f.path }));
+    return EXIT.ok;
   },
 };

@@ -1,13 +1,164 @@
-import { msg } from '../../core/i18n';
-import { EXIT, type CliCommand } from '../io';
+/**
+ * `atb-migrate transform -s <file.cpp|dir> [--enable-sparse] [--dry-run] [--out-dir D] [--json]`:
+ * msit's `llm transform` flags, on the core quantize engine. Writes only when an input converted,
+ * each file through a temp file + rename so nothing is left half-written.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { formatMessage, msg, type Message } from '../../core/i18n';
+import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../../core/quantize';
+import { nodeFileReader } from '../../node/fileReader';
+import { nodeSyntax } from '../../node/syntax';
+import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
-// Placeholder until the transform feature lands; replaced by its owner.
+interface Options {
+  source: string;
+  mode: QuantMode;
+  dryRun: boolean;
+  outDir?: string;
+  json: boolean;
+  level: LogLevel;
+}
+
+function parse(argv: string[]): Options | { help: true } | { error: Message } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        source: { type: 'string', short: 's' },
+        'enable-sparse': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'out-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'log-level': { type: 'string', short: 'l', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    return { error: msg('quantize.cli.bad-args', { detail: (error as Error).message }) };
+  }
+  if (values.help) return { help: true };
+  const level = values['log-level'] as string;
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    return { error: msg('quantize.cli.bad-args', { detail: `-l ${level} (debug|info|warning|error)` }) };
+  }
+  if (!values.source) return { error: msg('quantize.cli.need-source') };
+  return {
+    source: values.source,
+    mode: values['enable-sparse'] ? 'w8a8sc' : 'w8a8',
+    dryRun: !!values['dry-run'],
+    outDir: values['out-dir'],
+    json: !!values.json,
+    level: level as LogLevel,
+  };
+}
+
+/**
+ * Two phases so a failure leaves nothing half-written: every file goes to a sibling temp file
+ * first; only when all are staged are they renamed over their targets.
+ */
+function writeAllAtomic(files: { path: string; contents: string }[]): { written: string[]; failures: { path: string; detail: string }[] } {
+  const staged: { temp: string; target: string }[] = [];
+  try {
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(f.path), { recursive: true });
+      const temp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${process.pid}.tmp`);
+      staged.push({ temp, target: f.path });
+      fs.writeFileSync(temp, f.contents, 'utf8');
+    }
+  } catch (error) {
+    for (const s of staged) fs.rmSync(s.temp, { force: true });
+    return { written: [], failures: [{ path: staged[staged.length - 1]?.target ?? '?', detail: (error as Error).message }] };
+  }
+  const written: string[] = [];
+  const failures: { path: string; detail: string }[] = [];
+  for (const s of staged) {
+    try {
+      fs.renameSync(s.temp, s.target);
+      written.push(s.target);
+    } catch (error) {
+      fs.rmSync(s.temp, { force: true });
+      failures.push({ path: s.target, detail: (error as Error).message });
+    }
+  }
+  return { written, failures };
+}
+
 export const transformCommand: CliCommand = {
   name: 'transform',
   summary: msg('cli.transform.summary'),
-  usage: 'atb-migrate transform',
-  async run(_argv, io) {
-    io.err('atb-migrate transform: not implemented yet');
-    return EXIT.refused;
+  usage: 'atb-migrate transform -s <file.cpp|dir> [--enable-sparse] [--dry-run] [--out-dir D] [--json] [-l debug|info|warning|error] [-h]',
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const options = parse(argv);
+    const text = (m: Message) => formatMessage(m, io.locale);
+    if ('help' in options) {
+      io.out(text(msg('quantize.cli.usage')));
+      return EXIT.ok;
+    }
+    if ('error' in options) {
+      io.err(text(options.error));
+      io.err(text(msg('quantize.cli.usage')));
+      return EXIT.usage;
+    }
+    const log = new Logger(io, options.json ? 'error' : options.level);
+    const source = path.resolve(io.cwd, options.source);
+    const outDir = options.outDir ? path.resolve(io.cwd, options.outDir) : undefined;
+    if (!fs.existsSync(source)) {
+      io.err(text(msg('quantize.cli.bad-args', { detail: `-s ${options.source}: ${text(msg('quantize.skip.missing'))}` })));
+      return EXIT.usage;
+    }
+    const syntax = await nodeSyntax();
+    const { results, skipped } = await quantizePaths(syntax, nodeFileReader, [source], options.mode);
+
+    const target = (file: string) => (outDir ? path.join(outDir, path.basename(file)) : file);
+    const converted = results.filter((r): r is { input: string; outcome: Extract<QuantizeOutcome, { ok: true }> } => r.outcome.ok);
+    const refused = results.filter((r) => !r.outcome.ok);
+    const outputs = converted.flatMap((r) => r.outcome.files.map((f) => ({ path: target(f.path), contents: f.contents })));
+    const { written, failures } = options.dryRun ? { written: [], failures: [] } : writeAllAtomic(outputs);
+
+    if (options.json) {
+      const summary = {
+        mode: options.mode,
+        dryRun: options.dryRun,
+        converted: converted.map((r) => ({
+          input: r.input,
+          outputs: r.outcome.report.outputs.map(target),
+          addedTensors: r.outcome.report.addedTensors,
+          counts: r.outcome.report.counts,
+          renamed: r.outcome.report.renamed,
+        })),
+        refused: refused.map((r) => {
+          const refusal = (r.outcome as Extract<QuantizeOutcome, { ok: false }>).refusal;
+          return { input: r.input, path: refusal.path, code: refusal.code, message: text(refusal.message), range: refusal.range };
+        }),
+        skipped: skipped.map((s) => ({ path: s.path, code: s.reason.code, message: text(s.reason) })),
+        written,
+        writeErrors: failures,
+      };
+      io.out(JSON.stringify(summary, null, 2));
+    } else {
+      for (const r of converted) {
+        const inCount = r.outcome.report.counts.find((c) => c.name.startsWith('IN_'));
+        log.info(msg('quantize.cli.added', { input: r.input, count: r.outcome.report.addedTensors.length, before: inCount?.before ?? '?', after: inCount?.after ?? '?' }));
+        for (const out of r.outcome.report.outputs) {
+          log.info(msg(options.dryRun ? 'quantize.cli.would-write' : 'quantize.cli.wrote', { path: target(out) }));
+        }
+      }
+      for (const r of refused) {
+        const refusal = (r.outcome as Extract<QuantizeOutcome, { ok: false }>).refusal;
+        log.error(msg('quantize.cli.refused', { input: refusal.path ?? r.input, code: refusal.code, reason: text(refusal.message) }));
+      }
+      for (const s of skipped) log.warning(msg('quantize.cli.skipped', { path: s.path, reason: text(s.reason) }));
+      for (const f of failures) log.error(msg('quantize.cli.write-failed', f));
+      log.info(msg('quantize.cli.summary', { converted: converted.length, refused: refused.length, skipped: skipped.length }));
+      if (!written.length) log.info(msg('quantize.cli.nothing-written'));
+    }
+    if (refused.length || failures.length) return EXIT.refused;
+    if (!converted.length) return EXIT.refused;
+    return EXIT.ok;
   },
 };

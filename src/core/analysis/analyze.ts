@@ -8,7 +8,7 @@ import type { DiagnosticData, Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax, Tree } from '../syntax';
 import { buildIndex, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
-import { scanFunction, type ScanUse } from './scan';
+import { normalizeCallee, scanFunction, type ScanUse } from './scan';
 import type { AnalysisResult, ModuleNode, OpUse } from './types';
 import './messages';
 
@@ -17,6 +17,8 @@ export interface AnalyzeOptions {
   config?: Record<string, unknown>;
   /** Also report fused uses as information diagnostics (`atb.fused-op`). */
   reportFused?: boolean;
+  /** Class to root the module tree at (config.json `architectures[0]`), when the file defines it. */
+  rootClass?: string;
 }
 
 /** Larger Python files are not modeling code (generated tables, vendored bundles). */
@@ -178,10 +180,12 @@ class FileAnalyzer {
     const importUses = this.importUses();
     for (const cls of moduleClasses) this.usesOf(cls);
     result.modelClasses = this.rankRoots(moduleClasses);
+    const wanted = this.options.rootClass;
+    if (wanted && this.index.classes.has(wanted)) result.modelClasses = [wanted, ...result.modelClasses.filter((c) => c !== wanted)];
     const rootClass = result.modelClasses[0] ? this.index.classes.get(result.modelClasses[0]) : undefined;
     if (rootClass) {
       result.root = this.classNode(rootClass, rootClass.name, 'model', toRange(rootClass.node), new Set());
-      result.root.uses.push(...importUses);
+      result.root.uses.unshift(...importUses);
       result.root.counts = countUses(importUses, result.root.counts);
     }
     for (const use of importUses) this.all.set(use.id, use);
@@ -192,7 +196,9 @@ class FileAnalyzer {
   private rankRoots(classes: ClassInfo[]): string[] {
     const used = new Set<string>();
     for (const cls of classes) {
-      for (const sub of cls.submodules) for (const name of this.constructedClasses(sub.value)) used.add(name);
+      // Every call in __init__ counts: constructors hide in nested builders (`build_layer`).
+      const init = cls.methods.get('__init__')?.childForFieldName('body');
+      if (init) for (const name of this.constructedClasses(init)) if (name !== cls.name) used.add(name);
     }
     const score = (c: ClassInfo) =>
       /ForCausalLM$/.test(c.name) ? 0 : /ForConditionalGeneration$/.test(c.name) ? 1 : /Model$/.test(c.name) && !/PreTrainedModel$/.test(c.name) ? 2 : /PreTrainedModel$/.test(c.name) ? 9 : 5;
@@ -210,6 +216,9 @@ class FileAnalyzer {
       if (callee?.type === 'subscript') names.push(...this.dispatchTargets(callee));
       const last = text(callee, this.source).split('.').pop() ?? '';
       if (this.index.classes.has(last)) names.push(last);
+      const first = call.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
+      const firstName = first ? text(first, this.source) : '';
+      if (this.index.classes.has(firstName)) names.push(firstName);
     }
     return names;
   }
@@ -226,6 +235,18 @@ class FileAnalyzer {
 
   private importUses(): OpUse[] {
     const uses: OpUse[] = [];
+    // Decorators of module-level functions (`@torch.jit.script def apply_rotary_pos_emb`): the
+    // function may be recognised as a helper and never scanned, but the region still matters.
+    for (const [, decorators] of this.index.decorators) {
+      for (const decorator of decorators) {
+        const expr = decorator.namedChild(0);
+        const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
+        const name = normalizeCallee(text(callee, this.source));
+        if (!name || this.catalog.ignored('functions', name)) continue;
+        const entry = this.catalog.lookup('functions', name);
+        if (entry) uses.push(this.absolute({ name, kind: 'function', verdict: entry.verdict, ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: toRange(decorator) }, 0, '<module>'));
+      }
+    }
     for (const { module, node } of this.index.imports) {
       const entry = this.catalog.lookup('imports', module);
       if (!entry) continue;
@@ -299,6 +320,7 @@ class FileAnalyzer {
       for (const use of scan.uses) uses.push(this.absolute(use, fn.startPosition.row, owner));
       queue.push(...scan.calls);
     }
+    uses.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     const final = absorb ? uses.map((u) => this.absorbed(u, absorb)) : uses;
     for (const use of final) if (!this.all.has(use.id)) this.all.set(use.id, use);
     this.classUses.set(cls.name, final);
@@ -349,15 +371,42 @@ class FileAnalyzer {
       const cls = target ? this.index.classes.get(target) : undefined;
       return cls ? this.instanceNode(name, cls, range, parent, stack) : undefined;
     }
-    const calleeText = text(callee, this.source);
+    let calleeText = text(callee, this.source);
+    // `init_method(Embedding, config)` / `skip_init(nn.Linear, ...)`: the class is the first argument.
+    const firstArg = value.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
+    if (!/^[A-Z]/.test(calleeText.split('.').pop() ?? '') && firstArg && /^[\w.]*\b[A-Z]\w*$/.test(text(firstArg, this.source)) && /init/i.test(calleeText)) {
+      calleeText = text(firstArg, this.source);
+    }
+    // `LayerNormFunc = RMSNorm if config.rmsnorm else LayerNorm` then `LayerNormFunc(...)`.
+    const local = parent.initLocals.get(calleeText);
+    if (local && (local.type === 'conditional_expression' || local.type === 'identifier' || local.type === 'attribute')) {
+      calleeText = text(local.type === 'conditional_expression' ? local.namedChild(0) : local, this.source);
+    }
+    // `def build_layer(n): return GLMBlock(...)` nested in __init__, then `build_layer(i)`.
+    const builder = this.nestedReturn(parent, calleeText);
+    if (builder) return this.valueNode(name, builder, range, parent, stack);
     const className = calleeText.split('.').pop() ?? calleeText;
     if (className === 'ModuleList' || className === 'Sequential') return this.containerNode(name, className, value, range, parent, stack);
-    const local = this.index.classes.get(className);
-    if (local) return this.instanceNode(name, local, range, parent, stack);
+    // `nn.Embedding` inside a local class that is itself called `Embedding` is torch's, not the local one.
+    const qualified = /^(nn|torch\.nn|torch)\./.test(calleeText);
+    const localClass = qualified ? undefined : this.index.classes.get(className);
+    if (localClass) return this.instanceNode(name, localClass, range, parent, stack);
     if (this.catalog.ignored('modules', className)) return undefined;
     const entry = this.catalog.lookup('modules', className);
     const reason = entry ? this.catalog.noteMessage(entry) : msg('analysis.reason.unknownModule', { name: className });
     return this.opNode(name, className, range, parent, entry, reason, value);
+  }
+
+  private nestedReturn(cls: ClassInfo, name: string): Node | undefined {
+    if (!/^[a-z_]\w*$/.test(name)) return undefined;
+    const init = cls.methods.get('__init__');
+    for (const def of init?.childForFieldName('body')?.descendantsOfType('function_definition') ?? []) {
+      if (!def || text(def.childForFieldName('name'), this.source) !== name) continue;
+      const ret = def.childForFieldName('body')?.descendantsOfType('return_statement')[0];
+      const value = ret?.namedChild(0);
+      return value?.type === 'call' ? value : undefined;
+    }
+    return undefined;
   }
 
   private instanceNode(name: string, cls: ClassInfo, range: Range, parent: ClassInfo, stack: Set<string>): ModuleNode {

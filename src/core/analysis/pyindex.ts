@@ -168,6 +168,9 @@ function classifyValue(right: Node, source: string): 'module' | 'function' | 'sc
     const name = text(callee, source);
     if (SCALAR_CALLS.test(name)) return 'scalar';
     if (callee?.type === 'subscript') return 'module'; // ATTENTION_CLASSES[impl](config)
+    // `init_method(Embedding, config)`, `skip_init(nn.Linear, ...)`: a constructor through a helper.
+    const first = right.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
+    if (/init/i.test(name) && first && /^[\w.]*\b[A-Z]\w*$/.test(text(first, source))) return 'module';
     const last = name.split('.').pop() ?? '';
     if (/^[A-Z]/.test(last)) return last === 'Parameter' || last === 'Tensor' ? 'tensor' : 'module';
     return 'tensor'; // torch.ones(...), register_buffer results, ...

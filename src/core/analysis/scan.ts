@@ -196,6 +196,10 @@ class FunctionScanner {
       case 'none':
       case 'string':
       case 'concatenated_string':
+      case 'tuple':
+      case 'list':
+      case 'dictionary':
+      case 'list_splat':
         return true;
       case 'parenthesized_expression': {
         const inner = node.namedChild(0);
@@ -260,7 +264,8 @@ class FunctionScanner {
 
   private scanDecorators(): void {
     const parent = this.fn.parent;
-    if (parent?.type !== 'decorated_definition') return;
+    // Module-level functions' decorators are reported once by the file analysis.
+    if (parent?.type !== 'decorated_definition' || parent.parent?.type === 'module') return;
     for (const decorator of parent.namedChildren) {
       if (!decorator || decorator.type !== 'decorator') continue;
       const expr = decorator.namedChild(0);

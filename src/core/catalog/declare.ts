@@ -2,7 +2,7 @@
  * Quick fix "declare this operation supported": edits `.atb-migrate.yaml` through yaml's Document
  * API so the user's comments and layout survive.
  */
-import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import type { OpUse } from '../analysis/types';
 import type { MatchKey } from './index';
 
@@ -27,15 +27,16 @@ export function matchName(use: Pick<OpUse, 'kind' | 'name'>): string {
  */
 export function declareSupported(overrideText: string | undefined, use: OpUse): string {
   const text = overrideText ?? '';
-  const doc = parseDocument(text);
-  if (doc.errors.length) return text;
+  const parsed = parseDocument(text);
+  if (parsed.errors.length) return text;
+  const doc = parsed as unknown as Document;
   if (doc.contents === null || doc.contents === undefined || (!isMap(doc.contents) && String((doc.contents as { value?: unknown }).value ?? '') === '')) {
-    doc.contents = doc.createNode({}) as YAMLMap;
+    doc.contents = doc.createNode({});
     if (!overrideText) doc.commentBefore = ' atb-migrate workspace catalogue (schema: schemas/atb-migrate.schema.json)';
   }
   if (!isMap(doc.contents)) return text;
-  const root = doc.contents;
-  let entries = root.get('entries', true);
+  const root = doc.contents as YAMLMap;
+  let entries: unknown = root.get('entries', true);
   if (!isSeq(entries)) {
     entries = new YAMLSeq();
     root.set('entries', entries);

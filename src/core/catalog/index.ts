@@ -375,7 +375,7 @@ export function loadCatalog(builtinYaml: string, override?: { path: string; text
         problems.push({ ...own[own.length - 1], data: { file: override.path } });
         continue;
       }
-      added.push({ note: { en: 'Declared in the workspace catalogue.', 'zh-cn': '在工作区目录中声明。' }, ...patch });
+      added.push({ ...patch, note: patch.note ?? { en: 'Declared in the workspace catalogue.', 'zh-cn': '在工作区目录中声明。' } });
     }
     entries = [...added, ...entries.map((e) => byId.get(e.id)!)];
     for (const kind of ['functions', 'methods', 'modules'] as const) ignore[kind] = [...ignore[kind], ...user.ignore[kind]];

@@ -57,7 +57,9 @@ export class EditList {
       const next = this.text.startsWith('\r\n', end) ? end + 2 : this.text.startsWith('\n', end) ? end + 1 : end;
       this.replace(start, next, '');
     } else {
-      this.replaceNode(node, '');
+      // Keep a trailing comment, drop the statement and the blanks that separated them.
+      const blanks = /^[ \t]*/.exec(after)![0].length;
+      this.replace(node.startIndex, node.endIndex + blanks, '');
     }
   }
 

@@ -293,7 +293,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   if (!fromJsons.length) refuse('quantize.no-from-json', { name: structName! });
   for (const fj of fromJsons) {
     const e = edits[fj.file]!;
-    const lines = newScalars.map((s) => `${fj.json}.at("${s.name}").get_to(${fj.param}.${s.name});`);
+    const alreadyRead = new Set(ofType(fj.body, ['string_literal']).map((l) => l.text.slice(1, -1)));
+    const lines = scalars.filter((s) => !alreadyRead.has(s.name)).map((s) => `${fj.json}.at("${s.name}").get_to(${fj.param}.${s.name});`);
     if (fj.lastStatement) e.insertLinesAfter(fj.lastStatement, lines);
     else e.insert(fj.body.startIndex + 1, lines.map((l) => e.eol + '    ' + l).join(''));
   }

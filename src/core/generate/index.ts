@@ -1,0 +1,137 @@
+/**
+ * ModelSpec → MindIE-LLM torch-like v3 package: `<outDir>/<modelType>/` with flash_causal_<mt>_v3.py,
+ * modeling_<mt>_python.py, config_<mt>.py, router_<mt>.py and __init__.py. Pure and deterministic:
+ * the same spec and options give byte-identical files.
+ */
+import type { GeneratedFile } from '../common';
+import { msg, type Message } from '../i18n';
+import type { ModelSpec, Problem } from '../modelDir';
+import { checkQuant } from '../modelDir/quant';
+import { PYTHON_KEYWORDS, pyCapitalize, SAFE_NAME } from './python';
+import { configFile, flashCausalFile, headerComment, initFile, modelingFile, routerFile, type TemplateContext, type TodoPart } from './templates';
+import './messages';
+
+export { routerAllowListEdit, useSyntax, type RouterEditResult } from './router';
+
+export interface GenerateOptions {
+  /** Defaults to config.json's model_type. */
+  modelType?: string;
+  /** The atb_llm/models folder (or any output folder); files go to <outDir>/<modelType>/. */
+  outDir: string;
+  /** vocab_size at or above which the embedding is split across ranks (qwen2 uses 152064). */
+  embeddingParallelThreshold?: number;
+  /** Quant-disabled layers that must stay FLOAT (msit's --quant-disable-names); default ['lm_head']. */
+  fallbackLayers?: string[];
+  /** The module the lm_head loads; default: the weights' head, or the embedding when tied without one. */
+  lmHead?: string;
+}
+
+/** A generated file plus what the preview shows about it. */
+export interface GeneratedV3File extends GeneratedFile {
+  /** File name inside the package. */
+  name: string;
+  description: Message;
+}
+
+export const GENERATOR_VERSION = '0.1.0';
+export const DEFAULT_EMBEDDING_PARALLEL_THRESHOLD = 152064;
+/** Model types whose python graph MindIE-LLM's base router already accepts. */
+export const PYTHON_GRAPH_MODEL_TYPES = ['llama', 'qwen2', 'qwen3'];
+/** Model types MindIE-LLM ships packages for (generating one replaces its files). */
+const BUILTIN_MODEL_TYPES = ['llama', 'qwen2', 'qwen3', 'base', 'deepseekv2', 'baichuan', 'chatglm', 'internlm2', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'gemma', 'phi3', 'telechat', 'bloom', 'starcoder', 'glm4', 'llava', 'qwen2_vl', 'qwen'];
+
+export const MODEL_TYPE_PATTERN = /^[a-z_][a-z0-9_]{0,63}$/;
+
+export function validateModelType(name: string): Problem | undefined {
+  if (MODEL_TYPE_PATTERN.test(name) && !PYTHON_KEYWORDS.has(name)) return undefined;
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^([0-9])/, '_$1').slice(0, 64) || 'my_model';
+  return {
+    severity: 'error',
+    code: 'generate.invalid-model-type',
+    message: msg('generate.invalid-model-type', { name: name.length > 80 ? name.slice(0, 80) + '...' : name }),
+    hint: msg('generate.invalid-model-type.hint', { suggestion: PYTHON_KEYWORDS.has(suggestion) ? `${suggestion}_model` : suggestion }),
+  };
+}
+
+const joinPath = (dir: string, ...parts: string[]) => [dir.replace(/[\\/]+$/, ''), ...parts].join(dir.includes('\\') && !dir.includes('/') ? '\\' : '/');
+
+export function generateV3(spec: ModelSpec, options: GenerateOptions): { files: GeneratedV3File[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const modelType = options.modelType ?? spec.modelType;
+  if (!modelType) {
+    problems.push({ severity: 'error', code: 'generate.no-model-type', message: msg('generate.no-model-type'), hint: msg('generate.no-model-type.hint') });
+    return { files: [], problems };
+  }
+  const invalid = validateModelType(modelType);
+  if (invalid) return { files: [], problems: [invalid] };
+
+  const layout = spec.weights.layout;
+  const lmHead = options.lmHead ?? (spec.lmHeadFromEmbedding ? layout.embed : layout.lmHead ?? 'lm_head');
+  const names = [layout.root, layout.embed, layout.finalNorm, lmHead, layout.attn, layout.mlp, layout.inputNorm, layout.postNorm, layout.o, layout.down, ...layout.qkv, ...layout.gateUp, layout.qNorm, layout.kNorm, layout.up, layout.moeModule, layout.layersKey];
+  const unsafe = names.find((n) => n !== undefined && n !== '' && !SAFE_NAME.test(n));
+  if (unsafe !== undefined || !layout.root) {
+    return { files: [], problems: [{ severity: 'error', code: 'generate.unsafe-name', message: msg('generate.unsafe-name', { name: unsafe ?? '(empty root)' }) }] };
+  }
+
+  const todos: TodoPart[] = [];
+  if (spec.moe) todos.push('moe');
+  if (spec.mla) todos.push('mla');
+  if (spec.norm === 'LayerNorm') todos.push('layernorm');
+  if (!layout.gateUp.length && layout.up && !spec.moe) todos.push('plain-mlp');
+  else if (!['silu', 'swish', 'swiglu'].includes(spec.activation) && !spec.moe) todos.push('activation');
+  if (layout.qkvPacking === 'grouped' && !spec.mla) todos.push('grouped-qkv');
+
+  if (options.fallbackLayers && spec.quant) {
+    // Re-check the description against the chosen fallback layers (reading used the default).
+    problems.push(...checkQuant(rawDescription(spec), spec.quant.file, layout, spec.numLayers, undefined, options.fallbackLayers).problems.filter((p) => p.code === 'modelDir.quant.fallback-not-float'));
+  }
+
+  const className = pyCapitalize(modelType);
+  const ctx: TemplateContext = {
+    spec,
+    layout,
+    modelType,
+    className,
+    embeddingParallelThreshold: Math.max(1, Math.floor(options.embeddingParallelThreshold ?? DEFAULT_EMBEDDING_PARALLEL_THRESHOLD)),
+    lmHead,
+    lmHeadReusesEmbedding: lmHead === layout.embed,
+    header: headerComment(spec, modelType, GENERATOR_VERSION),
+    todos,
+  };
+  const dir = joinPath(options.outDir, modelType);
+  const file = (name: string, contents: string, description: Message): GeneratedV3File => ({ path: joinPath(dir, name), name, contents, description });
+  const files = [
+    file(`flash_causal_${modelType}_v3.py`, flashCausalFile(ctx), msg('generate.file.flash', { className })),
+    file(`modeling_${modelType}_python.py`, modelingFile(ctx), msg('generate.file.modeling', { className })),
+    file(`config_${modelType}.py`, configFile(ctx), msg('generate.file.config', { className })),
+    file(`router_${modelType}.py`, routerFile(ctx), msg('generate.file.router', { className })),
+    file('__init__.py', initFile(ctx), msg('generate.file.init')),
+  ];
+
+  const why: Record<TodoPart, string> = {
+    moe: `${spec.moe?.experts || '?'} experts`,
+    mla: 'kv_lora_rank',
+    layernorm: 'LayerNorm + bias',
+    activation: spec.activation,
+    'plain-mlp': `${layout.up} / ${layout.down}`,
+    'grouped-qkv': layout.qkv[0],
+  };
+  for (const part of todos) {
+    problems.push({ severity: 'warning', code: `generate.todo.${part}`, message: msg(`generate.todo.${part}`, { file: files[1].name, why: why[part] }) });
+  }
+  if (!PYTHON_GRAPH_MODEL_TYPES.includes(modelType)) {
+    problems.push({ severity: 'info', code: 'generate.allow-list', message: msg('generate.allow-list', { modelType }) });
+  }
+  if (BUILTIN_MODEL_TYPES.includes(modelType)) {
+    problems.push({ severity: 'info', code: 'generate.builtin', message: msg('generate.builtin', { modelType }) });
+  }
+  problems.push({ severity: 'info', code: 'generate.version-note', message: msg('generate.version-note') });
+  return { files, problems };
+}
+
+/** The description as the linears map (enough for the fallback re-check). */
+function rawDescription(spec: ModelSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [module, type] of Object.entries(spec.quant?.linears ?? {})) out[`${module}.weight`] = type;
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * The quantize refactoring as VS Code sees it: code actions offered by the language server on an
+ * old-style layer (and not on other C++), and the resulting edit written through the Refactor
+ * Preview. Expected numbers come from docs/atb-layers.md §3: this fixture has the baichuan2-7b
+ * shape (packed QKV, o_proj, gate/up/down), so IN_TENSOR_COUNT goes 17 → 28 (five linears with a
+ * deqscale and a bias each, plus IN_BETA), 29 with the sparse index of the QKV weight.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LAYER_CPP, LAYER_DIR, UNRELATED_CPP, acceptRefactorPreview, activateExtension, fixtureUri, waitFor } from './helpers';
+
+const W8A8 = 'refactor.rewrite.atb.quantize.w8a8';
+const W8A8SC = 'refactor.rewrite.atb.quantize.w8a8sc';
+
+async function quantizeActions(uri: vscode.Uri, resolve = 0): Promise<vscode.CodeAction[]> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const range = new vscode.Range(0, 0, 0, 0);
+  const all = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, range, undefined, resolve)) ?? [];
+  return all.filter((a) => a.kind && (a.kind.value === W8A8 || a.kind.value === W8A8SC));
+}
+
+const tensorCount = (text: string) => Number(/IN_TENSOR_COUNT\s*=\s*(\d+)/.exec(text)?.[1]);
+
+function layerOutputs(prefix: string): { cpp: string; h: string } {
+  const dir = fixtureUri(...LAYER_DIR).fsPath;
+  return { cpp: path.join(dir, `${prefix}flash_attention_rope_layer.cpp`), h: path.join(dir, `${prefix}flash_attention_rope_layer.h`) };
+}
+
+function removeOutputs(prefix: string): void {
+  const out = layerOutputs(prefix);
+  rmSync(out.cpp, { force: true });
+  rmSync(out.h, { force: true });
+}
+
+describe('quantize layer', function () {
+  this.timeout(90_000);
+  before(activateExtension);
+  after(() => {
+    removeOutputs('quant_');
+    removeOutputs('sparse_quant_');
+  });
+
+  it('offers W8A8 and W8A8SC code actions on an old-style layer .cpp', async () => {
+    // The server may still be starting: wait until it answers with the two actions.
+    const actions = await waitFor('quantize code actions on the layer file', async () => {
+      const a = await quantizeActions(fixtureUri(...LAYER_CPP));
+      return a.length === 2 ? a : undefined;
+    }, 60_000, 500);
+    assert.deepEqual(actions.map((a) => a.kind!.value).sort(), [W8A8, W8A8SC]);
+    for (const a of actions) assert.ok(a.title.length > 0);
+  });
+
+  it('offers no quantize action on an unrelated C++ file', async () => {
+    // The previous case proved the server answers; this file is ordinary C++.
+    await waitFor('the layer actions (server ready)', async () => (await quantizeActions(fixtureUri(...LAYER_CPP))).length === 2, 60_000, 500);
+    assert.deepEqual((await quantizeActions(fixtureUri(...UNRELATED_CPP))).map((a) => a.title), []);
+  });
+
+  it('applying the W8A8 action writes quant_*.cpp/.h through the Refactor Preview', async () => {
+    removeOutputs('quant_');
+    const original = readFileSync(fixtureUri(...LAYER_CPP).fsPath, 'utf8');
+    const [action] = (await quantizeActions(fixtureUri(...LAYER_CPP), 10)).filter((a) => a.kind!.value === W8A8);
+    assert.ok(action, 'no W8A8 action');
+    assert.ok(action.edit, 'the resolved W8A8 action carries no edit');
+    const out = layerOutputs('quant_');
+    assert.equal(existsSync(out.cpp), false, 'nothing may be written before Apply');
+    const applied = await acceptRefactorPreview(vscode.workspace.applyEdit(action.edit!));
+    assert.equal(applied, true);
+    await waitFor('quant_ files on disk', () => existsSync(out.cpp) && existsSync(out.h), 10_000);
+    const cpp = readFileSync(out.cpp, 'utf8');
+    const h = readFileSync(out.h, 'utf8');
+    assert.equal(tensorCount(original), 17);
+    assert.equal(tensorCount(cpp), 28);
+    assert.match(cpp, /#include "quant_flash_attention_rope_layer\.h"/);
+    assert.match(h, /QuantFlashAttentionRopeLayer/);
+    assert.match(cpp, /IN_BETA/);
+    // The Chinese comments survive; the original is untouched.
+    assert.match(cpp, /沿最后一维切成 Q、K、V 三份/);
+    assert.equal(readFileSync(fixtureUri(...LAYER_CPP).fsPath, 'utf8'), original);
+  });
+
+  it('the internal edit seam returns the two files without applying them', async () => {
+    removeOutputs('quant_');
+    const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit | undefined>('atb-migrate.quantize.editForTest', [fixtureUri(...LAYER_CPP)], 'w8a8');
+    assert.ok(edit, 'no edit for a valid layer');
+    assert.equal(edit.size, 2, 'one .cpp and one .h');
+    assert.equal(existsSync(layerOutputs('quant_').cpp), false, 'the seam must not write');
+  });
+
+  it('"Sparse-Quantize Layer" on the explorer folder writes sparse_quant_* files after Apply', async () => {
+    removeOutputs('sparse_quant_');
+    const folder = fixtureUri(...LAYER_DIR);
+    const applied = await acceptRefactorPreview(vscode.commands.executeCommand<boolean>('atb-migrate.sparseQuantizeLayer', folder, [folder]), 60_000);
+    assert.equal(applied, true);
+    const out = layerOutputs('sparse_quant_');
+    await waitFor('sparse_quant_ files on disk', () => existsSync(out.cpp) && existsSync(out.h), 10_000);
+    const cpp = readFileSync(out.cpp, 'utf8');
+    assert.equal(tensorCount(cpp), 29);
+    assert.equal(cpp.match(/LinearSparseParam/g)?.length, 1);
+    // Folder mode converts layers only: the tools/ C++ file is not in this folder and nothing else appeared.
+    assert.equal(existsSync(fixtureUri('tools', 'sparse_quant_tensor_stats.cpp').fsPath), false);
+  });
+});
