@@ -170,5 +170,5 @@ export function handleCatalogEntry(ctx: ServerContext, params: { id: string }): 
 export function handleStats(ctx: ServerContext): StatsResult {
   const m = process.memoryUsage();
   const docs = ctx.docs.all();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, documents: docs.length, trees: docs.filter((d) => d.tree).length };
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, documents: docs.length, trees: docs.filter((d) => d.tree).length, incrementalParses: docs.reduce((n, d) => n + d.incrementalParses, 0) };
 }

@@ -155,6 +155,8 @@ export interface StatsResult {
   /** Open documents the server keeps a syntax tree for. */
   trees: number;
   documents: number;
+  /** Parses that reused the previous tree (tree.edit + parse(text, oldTree)), summed over open documents. */
+  incrementalParses: number;
 }
 
 export const Stats = request<null, StatsResult>('atb/stats');

@@ -91,6 +91,8 @@ describe('language server: operator-support diagnostics (Python)', function () {
     // The server's copy equals the file again (incremental sync and tree edits agree with a fresh parse).
     const analysis = await server.request<import('../../src/shared/protocol').AnalyzeResult>('atb/analyze', { uri });
     assert.strictEqual(analysis.totals.unsupported, 1);
+    const stats = await server.request<import('../../src/shared/protocol').StatsResult>('atb/stats', null);
+    assert.ok(stats.incrementalParses >= 3, `each didChange re-parsed with the old tree (${stats.incrementalParses})`);
   });
 
   it('offers a quick fix that declares the op supported in .atb-migrate.yaml, previewable, and honours it once written', async () => {
@@ -274,3 +276,25 @@ describe('language server: bad input never stops it', function () {
 });
 
 export type { CodeAction };
+
+describe('language server: model folders', function () {
+  this.timeout(60000);
+  const qwen2 = path.join(FIXTURES, 'models-src', 'qwen2');
+  let server: TestServer;
+  before(async function () {
+    if (!fs.existsSync(path.join(qwen2, 'config.json'))) this.skip();
+    server = await TestServer.start({ root: path.dirname(qwen2) });
+  });
+  after(async () => server?.stop());
+
+  it('analyzes a folder (config.json + modeling source) into a module tree whose uses point into the source file', async () => {
+    const result = await server.request<import('../../src/shared/protocol').AnalyzeResult>('atb/analyze', { uri: uriOf(qwen2) });
+    assert.strictEqual(result.isModelCode, true, result.notes.join('\n'));
+    assert.ok(result.root);
+    const use = findUse(result.root, () => true);
+    assert.ok(use, 'some operation uses');
+    assert.strictEqual(use.uri, uriOf(path.join(qwen2, 'modeling_qwen2.py')));
+    const layers = JSON.stringify(result.root).includes('"kind":"layers"');
+    assert.ok(layers, 'decoder layers are folded into a layers node');
+  });
+});

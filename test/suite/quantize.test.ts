@@ -28,6 +28,16 @@ function layerOutputs(prefix: string): { cpp: string; h: string } {
   return { cpp: path.join(dir, `${prefix}flash_attention_rope_layer.cpp`), h: path.join(dir, `${prefix}flash_attention_rope_layer.h`) };
 }
 
+/** Waits until both files are on disk with contents (the edit may create, then fill and save them). */
+async function writtenFiles(out: { cpp: string; h: string }): Promise<[string, string]> {
+  const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+  return waitFor(`${path.basename(out.cpp)} and ${path.basename(out.h)} written to disk`, () => {
+    const cpp = read(out.cpp);
+    const h = read(out.h);
+    return cpp.length > 0 && h.length > 0 ? ([cpp, h] as [string, string]) : undefined;
+  }, 15_000);
+}
+
 function removeOutputs(prefix: string): void {
   const out = layerOutputs(prefix);
   rmSync(out.cpp, { force: true });
@@ -66,13 +76,12 @@ describe('quantize layer', function () {
     assert.ok(action.edit, 'the resolved W8A8 action carries no edit');
     const out = layerOutputs('quant_');
     assert.equal(existsSync(out.cpp), false, 'nothing may be written before Apply');
-    const applied = await acceptRefactorPreview(vscode.workspace.applyEdit(action.edit!));
+    // As the lightbulb does for a refactor.* action: isRefactoring, so files.refactoring.autoSave saves them.
+    const applied = await acceptRefactorPreview(vscode.workspace.applyEdit(action.edit!, { isRefactoring: true }));
     assert.equal(applied, true);
-    await waitFor('quant_ files on disk', () => existsSync(out.cpp) && existsSync(out.h), 10_000);
-    const cpp = readFileSync(out.cpp, 'utf8');
-    const h = readFileSync(out.h, 'utf8');
+    const [cpp, h] = await writtenFiles(out);
     assert.equal(tensorCount(original), 17);
-    assert.equal(tensorCount(cpp), 28);
+    assert.equal(tensorCount(cpp), 28, `quant .cpp starts: ${cpp.slice(0, 400)}`);
     assert.match(cpp, /#include "quant_flash_attention_rope_layer\.h"/);
     assert.match(h, /QuantFlashAttentionRopeLayer/);
     assert.match(cpp, /IN_BETA/);
@@ -85,8 +94,12 @@ describe('quantize layer', function () {
     removeOutputs('quant_');
     const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit | undefined>('atb-migrate.quantize.editForTest', [fixtureUri(...LAYER_CPP)], 'w8a8');
     assert.ok(edit, 'no edit for a valid layer');
-    assert.equal(edit.size, 2, 'one .cpp and one .h');
-    assert.equal(existsSync(layerOutputs('quant_').cpp), false, 'the seam must not write');
+    const out = layerOutputs('quant_');
+    assert.equal(existsSync(out.cpp), false, 'the seam must not write');
+    assert.equal(await acceptRefactorPreview(vscode.workspace.applyEdit(edit, { isRefactoring: true })), true);
+    const [cpp, h] = await writtenFiles(out);
+    assert.equal(tensorCount(cpp), 28);
+    assert.match(h, /struct QuantFlashAttentionRopeLayerParam/);
   });
 
   it('"Sparse-Quantize Layer" on the explorer folder writes sparse_quant_* files after Apply', async () => {
@@ -94,9 +107,7 @@ describe('quantize layer', function () {
     const folder = fixtureUri(...LAYER_DIR);
     const applied = await acceptRefactorPreview(vscode.commands.executeCommand<boolean>('atb-migrate.sparseQuantizeLayer', folder, [folder]), 60_000);
     assert.equal(applied, true);
-    const out = layerOutputs('sparse_quant_');
-    await waitFor('sparse_quant_ files on disk', () => existsSync(out.cpp) && existsSync(out.h), 10_000);
-    const cpp = readFileSync(out.cpp, 'utf8');
+    const [cpp] = await writtenFiles(layerOutputs('sparse_quant_'));
     assert.equal(tensorCount(cpp), 29);
     assert.equal(cpp.match(/LinearSparseParam/g)?.length, 1);
     // Folder mode converts layers only: the tools/ C++ file is not in this folder and nothing else appeared.

@@ -7,7 +7,7 @@ import { catalogHref, VERDICTS, type Catalog, type CatalogEntry, type Verdict } 
 import type { DiagnosticData, Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax, Tree } from '../syntax';
-import { buildIndex, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
+import { buildIndex, constructedNames, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
 import { normalizeCallee, scanFunction, type ScanUse } from './scan';
 import type { AnalysisResult, ModuleNode, OpUse } from './types';
 import './messages';
@@ -89,7 +89,11 @@ export function analyzeTree(tree: Tree, source: string, path: string, catalog: C
   }
   result.isModelCode = true;
   const analyzer = new FileAnalyzer(tree, source, path, catalog, options);
-  analyzer.run(result);
+  try {
+    analyzer.run(result);
+  } finally {
+    analyzer.release();
+  }
   if (!options.config && result.root && hasUnknownRepeat(result.root)) result.notes.push(msg('analysis.note.noConfig'));
   result.diagnostics.push(...useDiagnostics(result.uses, catalog, options));
   return result;
@@ -107,11 +111,16 @@ function tooLarge(path: string, chars: number): AnalysisResult {
   return emptyResult(path, [msg('analysis.note.tooLarge', { path, size: (chars / 1024 / 1024).toFixed(1), limit: MAX_SOURCE_CHARS / 1024 / 1024 })]);
 }
 
-function toRange(node: Node): Range {
+function toRange(node: Node, rowDelta = 0): Range {
   return {
-    start: { line: node.startPosition.row, character: node.startPosition.column },
-    end: { line: node.endPosition.row, character: node.endPosition.column },
+    start: { line: node.startPosition.row + rowDelta, character: node.startPosition.column },
+    end: { line: node.endPosition.row + rowDelta, character: node.endPosition.column },
   };
+}
+
+/** Range of a node of a (possibly cached) class, in the current text. */
+function rangeIn(cls: ClassInfo, node: Node): Range {
+  return toRange(node, cls.delta);
 }
 
 function syntaxDiagnostics(tree: Tree): DiagnosticData[] {
@@ -162,6 +171,7 @@ export function countUses(uses: OpUse[], into = zeroCounts()): Record<Verdict, n
 
 class FileAnalyzer {
   private readonly index: FileIndex;
+  readonly release: () => void;
   private readonly classUses = new Map<string, OpUse[]>();
   private readonly all = new Map<string, OpUse>();
 
@@ -172,7 +182,9 @@ class FileAnalyzer {
     private readonly catalog: Catalog,
     private readonly options: AnalyzeOptions,
   ) {
-    this.index = buildIndex(tree, source);
+    const built = buildIndex(tree, source);
+    this.index = built.index;
+    this.release = built.release;
   }
 
   run(result: AnalysisResult): void {
@@ -184,7 +196,7 @@ class FileAnalyzer {
     if (wanted && this.index.classes.has(wanted)) result.modelClasses = [wanted, ...result.modelClasses.filter((c) => c !== wanted)];
     const rootClass = result.modelClasses[0] ? this.index.classes.get(result.modelClasses[0]) : undefined;
     if (rootClass) {
-      result.root = this.classNode(rootClass, rootClass.name, 'model', toRange(rootClass.node), new Set());
+      result.root = this.classNode(rootClass, rootClass.name, 'model', rangeIn(rootClass, rootClass.node), new Set());
       result.root.uses.unshift(...importUses);
       result.root.counts = countUses(importUses, result.root.counts);
     }
@@ -196,9 +208,10 @@ class FileAnalyzer {
   private rankRoots(classes: ClassInfo[]): string[] {
     const used = new Set<string>();
     for (const cls of classes) {
-      // Every call in __init__ counts: constructors hide in nested builders (`build_layer`).
-      const init = cls.methods.get('__init__')?.childForFieldName('body');
-      if (init) for (const name of this.constructedClasses(init)) if (name !== cls.name) used.add(name);
+      // Every constructor in __init__ counts: they hide in nested builders (`build_layer`) and init helpers.
+      const { classes: names, dispatch } = constructedNames(cls, cls.source);
+      for (const name of names) if (name !== cls.name && this.index.classes.has(name)) used.add(name);
+      for (const dict of dispatch) for (const name of this.dictTargets(dict)) used.add(name);
     }
     const score = (c: ClassInfo) =>
       /ForCausalLM$/.test(c.name) ? 0 : /ForConditionalGeneration$/.test(c.name) ? 1 : /Model$/.test(c.name) && !/PreTrainedModel$/.test(c.name) ? 2 : /PreTrainedModel$/.test(c.name) ? 9 : 5;
@@ -208,24 +221,13 @@ class FileAnalyzer {
       .map((c) => c.name);
   }
 
-  private constructedClasses(value: Node): string[] {
-    const names: string[] = [];
-    for (const call of [value, ...value.descendantsOfType('call')]) {
-      if (call?.type !== 'call') continue;
-      const callee = call.childForFieldName('function');
-      if (callee?.type === 'subscript') names.push(...this.dispatchTargets(callee));
-      const last = text(callee, this.source).split('.').pop() ?? '';
-      if (this.index.classes.has(last)) names.push(last);
-      const first = call.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
-      const firstName = first ? text(first, this.source) : '';
-      if (this.index.classes.has(firstName)) names.push(firstName);
-    }
-    return names;
+  /** `LLAMA_ATTENTION_CLASSES[config._attn_implementation]` -> the eager class. */
+  private dispatchTargets(subscript: Node, source: string): string[] {
+    return this.dictTargets(text(subscript.childForFieldName('value'), source));
   }
 
-  /** `LLAMA_ATTENTION_CLASSES[config._attn_implementation]` -> the eager class (or all of them). */
-  private dispatchTargets(subscript: Node): string[] {
-    const dict = this.index.dicts.get(text(subscript.childForFieldName('value'), this.source));
+  private dictTargets(dictName: string): string[] {
+    const dict = this.index.dicts.get(dictName);
     if (!dict) return [];
     const pairs = dict.namedChildren.filter((p): p is Node => !!p && p.type === 'pair');
     const eager = pairs.find((p) => /eager/.test(text(p.childForFieldName('key'), this.source))) ?? pairs[0];
@@ -270,7 +272,7 @@ class FileAnalyzer {
     if (direct) return direct;
     // A norm class computing `x * torch.rsqrt(...)` is an RMSNorm whatever it is called.
     const forward = cls.methods.get('forward');
-    if (forward && /norm/i.test(cls.name) && /\*\s*torch\.rsqrt\(|rsqrt\(/.test(text(forward, this.source))) {
+    if (forward && /norm/i.test(cls.name) && /\*\s*torch\.rsqrt\(|rsqrt\(/.test(text(forward, cls.source))) {
       return this.catalog.lookup('classes', 'RMSNorm');
     }
     return undefined;
@@ -294,8 +296,8 @@ class FileAnalyzer {
     const done = new Set<string>();
     const queue: { kind: 'method' | 'helper'; name: string }[] = [{ kind: 'method', name: 'forward' }];
     for (const decorator of cls.decorators) {
-      const entry = this.catalog.lookup('functions', text(decorator.namedChild(0)?.type === 'call' ? decorator.namedChild(0)!.childForFieldName('function') : decorator.namedChild(0), this.source));
-      if (entry) uses.push(this.absolute({ name: 'torch.compile', kind: 'function', verdict: entry.verdict, catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: toRange(decorator) }, 0, cls.name));
+      const entry = this.catalog.lookup('functions', text(decorator.namedChild(0)?.type === 'call' ? decorator.namedChild(0)!.childForFieldName('function') : decorator.namedChild(0), cls.source));
+      if (entry) uses.push(this.absolute({ name: 'torch.compile', kind: 'function', verdict: entry.verdict, catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: rangeIn(cls, decorator) }, 0, cls.name));
     }
     while (queue.length) {
       const callee = queue.shift()!;
@@ -305,19 +307,24 @@ class FileAnalyzer {
       let fn: Node | undefined;
       let owner: string;
       let attention = ctx.attention;
+      let rowDelta = 0;
+      let source = this.source;
       if (callee.kind === 'method') {
         const found = findMethod(cls, callee.name, this.index);
         if (!found) continue;
         fn = found.node;
         owner = `${found.owner}.${callee.name}`;
+        const ownerClass = this.index.classes.get(found.owner);
+        rowDelta = ownerClass?.delta ?? 0;
+        source = ownerClass?.source ?? this.source;
       } else {
         fn = this.index.functions.get(callee.name);
         owner = callee.name;
         attention = attention || /attention|attn/i.test(callee.name);
       }
       if (!fn) continue;
-      const scan = scanFunction(fn, { ...ctx, attention });
-      for (const use of scan.uses) uses.push(this.absolute(use, fn.startPosition.row, owner));
+      const scan = scanFunction(fn, { ...ctx, source, attention });
+      for (const use of scan.uses) uses.push(this.absolute(use, fn.startPosition.row + rowDelta, owner));
       queue.push(...scan.calls);
     }
     uses.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
@@ -353,7 +360,7 @@ class FileAnalyzer {
   }
 
   private submoduleNode(sub: Submodule, parent: ClassInfo, stack: Set<string>): ModuleNode | undefined {
-    const range = toRange(sub.statement);
+    const range = rangeIn(parent, sub.statement);
     return this.valueNode(sub.attr, sub.value, range, parent, stack);
   }
 
@@ -367,20 +374,20 @@ class FileAnalyzer {
     const callee = value.childForFieldName('function');
     if (!callee) return undefined;
     if (callee.type === 'subscript') {
-      const target = this.dispatchTargets(callee)[0];
+      const target = this.dispatchTargets(callee, parent.source)[0];
       const cls = target ? this.index.classes.get(target) : undefined;
       return cls ? this.instanceNode(name, cls, range, parent, stack) : undefined;
     }
-    let calleeText = text(callee, this.source);
+    let calleeText = text(callee, parent.source);
     // `init_method(Embedding, config)` / `skip_init(nn.Linear, ...)`: the class is the first argument.
     const firstArg = value.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
-    if (!/^[A-Z]/.test(calleeText.split('.').pop() ?? '') && firstArg && /^[\w.]*\b[A-Z]\w*$/.test(text(firstArg, this.source)) && /init/i.test(calleeText)) {
-      calleeText = text(firstArg, this.source);
+    if (!/^[A-Z]/.test(calleeText.split('.').pop() ?? '') && firstArg && /^[\w.]*\b[A-Z]\w*$/.test(text(firstArg, parent.source)) && /init/i.test(calleeText)) {
+      calleeText = text(firstArg, parent.source);
     }
     // `LayerNormFunc = RMSNorm if config.rmsnorm else LayerNorm` then `LayerNormFunc(...)`.
     const local = parent.initLocals.get(calleeText);
     if (local && (local.type === 'conditional_expression' || local.type === 'identifier' || local.type === 'attribute')) {
-      calleeText = text(local.type === 'conditional_expression' ? local.namedChild(0) : local, this.source);
+      calleeText = text(local.type === 'conditional_expression' ? local.namedChild(0) : local, parent.source);
     }
     // `def build_layer(n): return GLMBlock(...)` nested in __init__, then `build_layer(i)`.
     const builder = this.nestedReturn(parent, calleeText);
@@ -401,7 +408,7 @@ class FileAnalyzer {
     if (!/^[a-z_]\w*$/.test(name)) return undefined;
     const init = cls.methods.get('__init__');
     for (const def of init?.childForFieldName('body')?.descendantsOfType('function_definition') ?? []) {
-      if (!def || text(def.childForFieldName('name'), this.source) !== name) continue;
+      if (!def || text(def.childForFieldName('name'), cls.source) !== name) continue;
       const ret = def.childForFieldName('body')?.descendantsOfType('return_statement')[0];
       const value = ret?.namedChild(0);
       return value?.type === 'call' ? value : undefined;
@@ -429,7 +436,7 @@ class FileAnalyzer {
       reason,
       range,
       owner: `${parent.name}.__init__`,
-      ...(call ? { args: this.args(call) } : {}),
+      ...(call ? { args: this.args(call, parent.source) } : {}),
     };
     if (!this.all.has(use.id)) this.all.set(use.id, use);
     const node: ModuleNode = { name, className, kind: 'op', children: [], uses: [this.all.get(use.id)!], range, counts: zeroCounts() };
@@ -437,23 +444,23 @@ class FileAnalyzer {
     return node;
   }
 
-  private args(call: Node): OpUse['args'] {
+  private args(call: Node, source: string): OpUse['args'] {
     const positional: string[] = [];
     const keywords: Record<string, string> = {};
     for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
       if (!arg || arg.type === 'comment') continue;
-      if (arg.type === 'keyword_argument') keywords[text(arg.childForFieldName('name'), this.source)] = text(arg.childForFieldName('value'), this.source);
-      else positional.push(text(arg, this.source));
+      if (arg.type === 'keyword_argument') keywords[text(arg.childForFieldName('name'), source)] = text(arg.childForFieldName('value'), source);
+      else positional.push(text(arg, source));
     }
     return { positional, keywords };
   }
 
   /** `ACT2FN[config.hidden_act]`: resolved through config.json when one is known. */
   private activationNode(name: string, value: Node, range: Range, parent: ClassInfo): ModuleNode | undefined {
-    const container = text(value.childForFieldName('value'), this.source);
+    const container = text(value.childForFieldName('value'), parent.source);
     if (!/ACT2FN|ACT2CLS/.test(container)) return undefined;
     const keyNode = value.childForFieldName('subscript');
-    const keyText = text(keyNode, this.source);
+    const keyText = text(keyNode, parent.source);
     const literal = /^["'](.*)["']$/.exec(keyText)?.[1];
     const configKey = /config\.(\w+)$/.exec(keyText)?.[1];
     const resolved = literal ?? (configKey ? configValue(this.options.config, configKey) : undefined);
@@ -475,7 +482,7 @@ class FileAnalyzer {
       const body = first.childForFieldName('body');
       const forClause = first.namedChildren.find((c) => c?.type === 'for_in_clause');
       const iterable = forClause?.childForFieldName('right');
-      if (iterable?.type === 'call' && text(iterable.childForFieldName('function'), this.source) === 'range') {
+      if (iterable?.type === 'call' && text(iterable.childForFieldName('function'), parent.source) === 'range') {
         const rangeArgs = iterable.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a) ?? [];
         const count = rangeArgs.length === 1 ? this.resolveInt(rangeArgs[0], parent, 0) : undefined;
         if (count !== undefined) node.repeat = count;
@@ -485,7 +492,7 @@ class FileAnalyzer {
     } else {
       const items = first?.type === 'list' || first?.type === 'tuple' ? first.namedChildren.filter((c): c is Node => !!c) : args;
       items.forEach((item, i) => {
-        const child = this.valueNode(String(i), item, toRange(item), parent, stack);
+        const child = this.valueNode(String(i), item, rangeIn(parent, item), parent, stack);
         if (child) node.children.push(child);
       });
       if (kind === 'ModuleList') node.repeat = items.length;
@@ -498,7 +505,7 @@ class FileAnalyzer {
   /** Integer value of `config.x`, `self.x` (from __init__), a local of __init__, or a literal. */
   private resolveInt(node: Node, cls: ClassInfo, depth: number): number | undefined {
     if (depth > 5) return undefined;
-    const t = text(node, this.source);
+    const t = text(node, cls.source);
     if (node.type === 'integer') return Number(t);
     const configKey = /^(self\.)?config\.(\w+)$/.exec(t)?.[2];
     if (configKey) {

@@ -39,18 +39,74 @@ export function parseConfigJson(text: string): { config?: Record<string, unknown
 }
 
 function jsonErrorRange(text: string, detail: string): Range {
-  const lineCol = /line (\d+) column (\d+)/.exec(detail);
-  if (lineCol) {
-    const line = Number(lineCol[1]) - 1;
-    const character = Number(lineCol[2]) - 1;
-    return { start: { line, character }, end: { line, character: character + 1 } };
-  }
   const position = /position (\d+)/.exec(detail);
-  const offset = position ? Number(position[1]) : text.length;
+  const offset = position ? Number(position[1]) : jsonErrorOffset(text);
   const before = text.slice(0, offset);
   const line = (before.match(/\n/g) ?? []).length;
   const character = offset - (before.lastIndexOf('\n') + 1);
   return { start: { line, character }, end: { line, character: character + 1 } };
+}
+
+/** Offset of the first JSON syntax error (V8's messages do not always carry one). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') return string();
+    const literal = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null|NaN|-?Infinity)/.exec(text.slice(i, i + 400));
+    if (!literal) fail();
+    i += literal![0].length;
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : text.length;
+  } catch (offset) {
+    return typeof offset === 'number' ? offset : 0;
+  }
 }
 
 const RMS_MODEL_TYPES = /^(llama|mistral|mixtral|qwen|qwen2|qwen2_moe|qwen3|qwen3_moe|gemma|gemma2|gemma3_text|internlm|internlm2|internlm3|baichuan|deepseek|deepseek_v2|deepseek_v3|phi3|yi|chatglm|glm|glm4|cohere|olmo2|starcoder2_|telechat|minicpm|hunyuan)$/;

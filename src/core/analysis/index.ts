@@ -3,3 +3,4 @@ export type { OpUse, ModuleNode, AnalysisResult, FolderAnalysis, ModelFacts, Ver
 export { analyzeTree, analyzeSource, looksLikeModelCode, configValue, countUses, MAX_SOURCE_CHARS, type AnalyzeOptions } from './analyze';
 export { analyzeModelFolder, analyzeConfig, parseConfigJson, modelFacts } from './folder';
 export { toMsitJson, toOperatorsCsv, toReports, msitTree, summarize, type AnalysisSummary } from './report';
+export { clearAnalysisCache } from './cache';

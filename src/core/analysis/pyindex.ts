@@ -3,7 +3,7 @@
  * attributes), module-level functions, imports and dict constants such as ATTENTION_CLASSES.
  * Built from syntax nodes only; cheap enough to rebuild on every analysis.
  */
-import type { Node, Tree } from '../syntax';
+import { Query, type Language, type Node, type Tree } from '../syntax';
 
 export interface Submodule {
   attr: string;
@@ -15,6 +15,12 @@ export interface Submodule {
 export interface ClassInfo {
   name: string;
   node: Node;
+  /** Start row of `node` in the tree it came from (a cached ClassInfo may come from an older tree). */
+  row: number;
+  /** Current start row minus `row`: add it to every row taken from this class's nodes. */
+  delta: number;
+  /** The text `node` was parsed from: node offsets index into it, not into a newer text. */
+  source: string;
   bases: string[];
   methods: Map<string, Node>;
   /** `self.x = <tensor-producing call>` in __init__, in order (may repeat an attr in if/else branches). */
@@ -43,7 +49,35 @@ export function text(node: Node | null | undefined, source: string): string {
   return node ? source.slice(node.startIndex, node.endIndex) : '';
 }
 
-export function buildIndex(tree: Tree, source: string): FileIndex {
+/**
+ * Class infos are cached by the class's text (an unchanged class needs no new __init__ walk).
+ * Their nodes belong to a copy of the tree they were built from; the copy stays alive while a
+ * cached class refers to it (tree copies share their subtrees, so this is cheap).
+ */
+interface Holder {
+  tree: Tree;
+  refs: number;
+}
+const classCache = new Map<string, { info: ClassInfo; holder: Holder }>();
+const MAX_CACHED_CLASSES = 400;
+
+function evict(current: Holder): void {
+  while (classCache.size > MAX_CACHED_CLASSES) {
+    const [key, oldest] = classCache.entries().next().value as [string, { info: ClassInfo; holder: Holder }];
+    classCache.delete(key);
+    if (--oldest.holder.refs === 0 && oldest.holder !== current) oldest.holder.tree.delete();
+  }
+}
+
+/** Forgets every cached class (benchmarks measure the uncached analysis with it). */
+export function clearClassCache(): void {
+  for (const { holder } of classCache.values()) if (--holder.refs === 0) holder.tree.delete();
+  classCache.clear();
+}
+
+/** The index of a file. Call `release()` when the analysis is done with its nodes. */
+export function buildIndex(tree: Tree, source: string): { index: FileIndex; release(): void } {
+  const holder: Holder = { tree: tree.copy(), refs: 0 };
   const index: FileIndex = { classes: new Map(), functions: new Map(), decorators: new Map(), imports: [], dicts: new Map() };
   const visit = (node: Node, decorators: Node[]) => {
     switch (node.type) {
@@ -54,7 +88,21 @@ export function buildIndex(tree: Tree, source: string): FileIndex {
         break;
       }
       case 'class_definition': {
-        const info = classInfo(node, source, decorators);
+        const key = decorators.map((d) => text(d, source)).join('\n') + '\u0000' + text(node, source);
+        const hit = classCache.get(key);
+        let info: ClassInfo | undefined;
+        if (hit) {
+          classCache.delete(key);
+          classCache.set(key, hit);
+          info = hit.info;
+          info.delta = node.startPosition.row - info.row;
+        } else {
+          info = classInfo(node, source, decorators);
+          if (info) {
+            classCache.set(key, { info, holder });
+            holder.refs++;
+          }
+        }
         if (info) index.classes.set(info.name, info);
         break;
       }
@@ -98,8 +146,14 @@ export function buildIndex(tree: Tree, source: string): FileIndex {
         break;
     }
   };
-  for (const child of tree.rootNode.namedChildren) if (child) visit(child, []);
-  return index;
+  for (const child of holder.tree.rootNode.namedChildren) if (child) visit(child, []);
+  evict(holder);
+  return {
+    index,
+    release() {
+      if (holder.refs === 0) holder.tree.delete();
+    },
+  };
 }
 
 function classInfo(node: Node, source: string, decorators: Node[]): ClassInfo | undefined {
@@ -112,6 +166,9 @@ function classInfo(node: Node, source: string, decorators: Node[]): ClassInfo | 
   const info: ClassInfo = {
     name,
     node,
+    row: node.startPosition.row,
+    delta: 0,
+    source,
     bases,
     methods: new Map(),
     submodules: [],
@@ -131,29 +188,45 @@ function classInfo(node: Node, source: string, decorators: Node[]): ClassInfo | 
   return info;
 }
 
-/** Walks __init__ (including if/else branches) for `self.x = ...` and local `name = ...`. */
+const INIT_QUERY = `
+(assignment left: (attribute object: (identifier) @obj attribute: (identifier) @attr) right: (_) @value) @assign
+(assignment left: (identifier) @local right: (_) @localValue)
+`;
+const queries = new WeakMap<Language, Query>();
+
+function initQuery(language: Language): Query {
+  let query = queries.get(language);
+  if (!query) queries.set(language, (query = new Query(language, INIT_QUERY)));
+  return query;
+}
+
+/**
+ * Walks __init__ (including if/else branches) for `self.x = ...` and local `name = ...`.
+ * One query call per class: field-by-field node walking is the slow part of web-tree-sitter.
+ */
 function collectInit(init: Node, info: ClassInfo, source: string): void {
-  const assignments = init.childForFieldName('body')?.descendantsOfType('assignment') ?? [];
-  for (const assignment of assignments) {
-    if (!assignment) continue;
-    const left = assignment.childForFieldName('left');
-    const right = assignment.childForFieldName('right');
-    if (!left || !right) continue;
-    if (left.type === 'identifier') {
-      info.initLocals.set(text(left, source), right);
+  const body = init.childForFieldName('body');
+  if (!body) return;
+  for (const match of initQuery(init.tree.language).matches(body)) {
+    const get = (name: string) => match.captures.find((c) => c.name === name)?.node;
+    const local = get('local');
+    if (local) {
+      const value = get('localValue');
+      if (value) info.initLocals.set(text(local, source), value);
       continue;
     }
-    if (left.type !== 'attribute' || text(left.childForFieldName('object'), source) !== 'self') continue;
-    const attr = text(left.childForFieldName('attribute'), source);
-    const statement = assignment.parent?.type === 'expression_statement' ? assignment.parent : assignment;
-    if (right.type === 'identifier') {
+    const [obj, attrNode, right, assignment] = [get('obj'), get('attr'), get('value'), get('assign')];
+    if (!obj || !attrNode || !right || !assignment || text(obj, source) !== 'self') continue;
+    const attr = text(attrNode, source);
+    const type = right.type;
+    if (type === 'identifier') {
       // Either a value (`self.eps = eps`) or a local function (`self.activation_func = swiglu`).
       info.functionAttrs.set(attr, text(right, source));
       info.scalarAttrs.set(attr, right);
       continue;
     }
-    const kind = classifyValue(right, source);
-    if (kind === 'module') info.submodules.push({ attr, statement, value: right });
+    const kind = classifyValue(right, type, source);
+    if (kind === 'module') info.submodules.push({ attr, statement: assignment, value: right });
     else if (kind === 'function') info.functionAttrs.set(attr, text(right, source));
     else if (kind === 'scalar') info.scalarAttrs.set(attr, right);
   }
@@ -161,30 +234,37 @@ function collectInit(init: Node, info: ClassInfo, source: string): void {
 
 const SCALAR_CALLS = /^(int|float|bool|str|len|min|max|round|getattr|math\.\w+|abs|tuple|list|dict|set)$/;
 
-/** Is the right-hand side of `self.x = ...` a submodule, a function alias, a scalar, or a tensor? */
-function classifyValue(right: Node, source: string): 'module' | 'function' | 'scalar' | 'tensor' {
-  if (right.type === 'call') {
-    const callee = right.childForFieldName('function');
-    const name = text(callee, source);
+/** Is the right-hand side of `self.x = ...` a submodule, a function alias, a scalar, or a tensor? (Classified from the node's own text.) */
+function classifyValue(right: Node, type: string, source: string): 'module' | 'function' | 'scalar' | 'tensor' {
+  const value = text(right, source);
+  if (type === 'call') {
+    if (/^[\w.]+\s*\[[^\]]*\]\s*\(/.test(value)) return 'module'; // ATTENTION_CLASSES[impl](config)
+    const name = /^([\w.]+)\s*\(/.exec(value)?.[1] ?? '';
     if (SCALAR_CALLS.test(name)) return 'scalar';
-    if (callee?.type === 'subscript') return 'module'; // ATTENTION_CLASSES[impl](config)
     // `init_method(Embedding, config)`, `skip_init(nn.Linear, ...)`: a constructor through a helper.
-    const first = right.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
-    if (/init/i.test(name) && first && /^[\w.]*\b[A-Z]\w*$/.test(text(first, source))) return 'module';
+    const first = /^[\w.]+\s*\(\s*([\w.]+)\s*[,)]/.exec(value)?.[1] ?? '';
+    if (/init/i.test(name) && /^[\w.]*\b[A-Z]\w*$/.test(first)) return 'module';
     const last = name.split('.').pop() ?? '';
     if (/^[A-Z]/.test(last)) return last === 'Parameter' || last === 'Tensor' ? 'tensor' : 'module';
     return 'tensor'; // torch.ones(...), register_buffer results, ...
   }
-  if (right.type === 'subscript') {
-    // ACT2FN[config.hidden_act] is a module; anything else indexing is a value.
-    return /ACT2FN|ACT2CLS/.test(text(right.childForFieldName('value'), source)) ? 'module' : 'scalar';
-  }
-  if (right.type === 'attribute') return /^(F|nn\.functional|torch)\./.test(text(right, source)) ? 'function' : 'scalar';
-  if (right.type === 'conditional_expression') {
+  if (type === 'subscript') return /^(ACT2FN|ACT2CLS)\b/.test(value) ? 'module' : 'scalar';
+  if (type === 'attribute') return /^(F|nn\.functional|torch)\./.test(value) ? 'function' : 'scalar';
+  if (type === 'conditional_expression') {
     const first = right.namedChild(0);
-    return first ? classifyValue(first, source) : 'scalar';
+    return first ? classifyValue(first, first.type, source) : 'scalar';
   }
   return 'scalar';
+}
+
+/** Local classes a class's __init__ constructs, read from the __init__ text (`Cls(`, `init_method(Cls`, `X_CLASSES[`). */
+export function constructedNames(info: ClassInfo, source: string): { classes: string[]; dispatch: string[] } {
+  const init = info.methods.get('__init__');
+  if (!init) return { classes: [], dispatch: [] };
+  const body = text(init, source);
+  const classes = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(\s*([A-Z]\w*)?/g)].flatMap((m) => (m[2] ? [m[1], m[2]] : [m[1]]));
+  const dispatch = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\[[^\]]*\]\s*\(/g)].map((m) => m[1]);
+  return { classes, dispatch };
 }
 
 /** Is the class an nn.Module (directly, through PreTrainedModel, or through a local base)? */

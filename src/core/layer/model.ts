@@ -133,11 +133,71 @@ export function* walk(node: Node): Generator<Node> {
   }
 }
 
+/**
+ * Node types the layer code looks for many times. One traversal per tree collects them all;
+ * later lookups filter that list by range instead of walking the tree again.
+ */
+const INDEXED = [
+  'enum_specifier',
+  'init_declarator',
+  'function_definition',
+  'call_expression',
+  'declaration',
+  'assignment_expression',
+  'class_specifier',
+  'struct_specifier',
+  'base_class_clause',
+  'if_statement',
+  'preproc_include',
+  'preproc_ifdef',
+];
+const INDEXED_SET = new Set(INDEXED);
+const indexes = new WeakMap<Tree, Map<string, Node[]>>();
+
+function indexOf(tree: Tree): Map<string, Node[]> {
+  let index = indexes.get(tree);
+  if (!index) {
+    index = new Map(INDEXED.map((t) => [t, [] as Node[]]));
+    for (const n of tree.rootNode.descendantsOfType(INDEXED)) if (n) index.get(n.type)!.push(n);
+    indexes.set(tree, index);
+  }
+  return index;
+}
+
+/** Descendants (or the node itself) of the given types, in document order. */
 export function ofType(node: Node, types: string[]): Node[] {
-  const wanted = new Set(types);
-  const out: Node[] = [];
-  for (const n of walk(node)) if (wanted.has(n.type)) out.push(n);
+  if (types.every((t) => INDEXED_SET.has(t))) {
+    const index = indexOf(node.tree);
+    const out: Node[] = [];
+    for (const t of types) {
+      for (const n of index.get(t)!) if (n.startIndex >= node.startIndex && n.endIndex <= node.endIndex) out.push(n);
+    }
+    return types.length > 1 ? out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex) : out;
+  }
+  const out = node.descendantsOfType(types).filter((n): n is Node => !!n);
+  if (types.includes(node.type) && out[0]?.id !== node.id) out.unshift(node);
   return out;
+}
+
+const IDENTIFIER_TYPES = new Set(['identifier', 'type_identifier', 'namespace_identifier', 'field_identifier']);
+
+/**
+ * Identifier nodes spelled as one of `names` inside `within` (default: the whole file). Candidates
+ * come from a text search; each is confirmed as an identifier token by the syntax tree, so words in
+ * comments and strings never match.
+ */
+export function identifiersNamed(file: SourceFile, names: Iterable<string>, within: Node = file.tree.rootNode): Node[] {
+  const out: Node[] = [];
+  const text = file.text;
+  for (const name of names) {
+    if (!name) continue;
+    for (let i = text.indexOf(name, within.startIndex); i >= 0 && i + name.length <= within.endIndex; i = text.indexOf(name, i + 1)) {
+      if (/\w/.test(text[i - 1] ?? '') || /\w/.test(text[i + name.length] ?? '')) continue;
+      const n = file.tree.rootNode.descendantForIndex(i, i + name.length);
+      if (n && IDENTIFIER_TYPES.has(n.type) && n.startIndex === i && n.text === name) out.push(n);
+    }
+  }
+  return out.sort((a, b) => a.startIndex - b.startIndex);
 }
 
 function lastSegment(text: string): string {
@@ -241,7 +301,7 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
     }
     return n;
   };
-  for (const n of walk(fn.body)) {
+  for (const n of ofType(fn.body, ['declaration', 'assignment_expression', 'call_expression'])) {
     if (n.type === 'declaration') {
       const type = n.childForFieldName('type');
       for (const d of n.childrenForFieldName('declarator')) {

@@ -286,7 +286,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
       problems.push({ severity: 'warning', code: 'modelDir.no-weights', message: msg('modelDir.no-weights'), hint: msg('modelDir.no-weights.hint') });
     }
   }
-  const names = [...weightNames].sort();
+  const names = [...weightNames];
   const known = names.length > 0;
   const layout = known ? detectLayout(names, modelType, layers?.value) : { ...STANDARD_LAYOUT };
   if (known) {

@@ -124,19 +124,29 @@ const moduleOf = (name: string) => name.slice(0, name.lastIndexOf('.') < 0 ? nam
 /** Finds the layer stack; with several (vision + text), the one whose depth is `expectedLayers`. */
 function findLayerStack(names: string[], expectedLayers?: number): { root: string; key: string; count: number; layer0: Set<string>; biases: Set<string> } | undefined {
   const stacks = new Map<string, { root: string; key: string; indexes: Set<number>; layer0: Set<string>; biases: Set<string> }>();
-  const pattern = new RegExp(`^(?:(.*)\\.)?(${LAYER_CONTAINERS.join('|')})\\.(\\d+)\\.(.+)$`);
+  const containers = new Set(LAYER_CONTAINERS);
   for (const name of names) {
-    const m = pattern.exec(name);
-    if (!m) continue;
-    const root = m[1] ?? '';
-    const id = `${root}|${m[2]}`;
+    // `<root>.<container>.<N>.<rest>`, found by splitting (a regex with a leading `(.*)` backtracks on every name).
+    const parts = name.split('.');
+    let at = -1;
+    for (let i = 0; i + 2 < parts.length; i++) {
+      if (containers.has(parts[i]) && /^\d+$/.test(parts[i + 1])) {
+        at = i;
+        break;
+      }
+    }
+    if (at < 0) continue;
+    const root = parts.slice(0, at).join('.');
+    const id = `${root}|${parts[at]}`;
     let stack = stacks.get(id);
-    if (!stack) stacks.set(id, (stack = { root, key: m[2], indexes: new Set(), layer0: new Set(), biases: new Set() }));
-    const index = Number(m[3]);
+    if (!stack) stacks.set(id, (stack = { root, key: parts[at], indexes: new Set(), layer0: new Set(), biases: new Set() }));
+    const index = Number(parts[at + 1]);
     stack.indexes.add(index);
     if (index === 0) {
-      stack.layer0.add(moduleOf(m[4]));
-      if (m[4].endsWith('.bias')) stack.biases.add(moduleOf(m[4]));
+      const rest = parts.slice(at + 2);
+      const module = rest.slice(0, -1).join('.') || rest[0];
+      stack.layer0.add(module);
+      if (rest[rest.length - 1] === 'bias') stack.biases.add(module);
     }
   }
   const all = [...stacks.values()].filter((s) => s.layer0.size > 0);
@@ -167,7 +177,8 @@ export function detectLayout(names: string[], modelType: string, expectedLayers?
   const stack = findLayerStack(names, expectedLayers);
   if (!stack) return { ...STANDARD_LAYOUT, family: names.length ? 'unknown' : 'standard' };
   const has = (m: string) => stack.layer0.has(m);
-  const modules = new Set(names.map(moduleOf));
+  // Top-level modules only (embedding, final norm, head): layer tensors are most of the names.
+  const modules = new Set(names.filter((n) => !/\.\d+\./.test(n)).map(moduleOf));
   const layout: WeightLayout = { ...STANDARD_LAYOUT, root: stack.root, layersKey: stack.key, layerCount: stack.count, layer0: [...stack.layer0].sort() };
   let known = true;
 

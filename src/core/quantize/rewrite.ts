@@ -32,7 +32,7 @@ import {
   type QuantMode,
 } from './catalog';
 import { appendToList, EditList } from './edits';
-import { ofType, walk, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
+import { identifiersNamed, ofType, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
 
 export class RefuseError extends Error {
   constructor(readonly code: string, readonly args: Message['args'] = {}, readonly file?: FileKey, readonly node?: Node) {
@@ -69,9 +69,8 @@ export function refuseUnsupportedStyle(model: LayerModel): void {
       const base = cls.namedChildren.find((c) => c?.type === 'base_class_clause');
       if (base && NEW_STYLE_BASE.test(base.text)) refuse('quantize.new-style', {}, f.key, cls);
     }
-    for (const id of ofType(f.tree.rootNode, ['field_identifier', 'identifier'])) {
-      if (NEW_STYLE_MARKERS.includes(id.text)) refuse('quantize.new-style', {}, f.key, id);
-    }
+    const marker = identifiersNamed(f, NEW_STYLE_MARKERS)[0];
+    if (marker) refuse('quantize.new-style', {}, f.key, marker);
   }
   const fn = model.layerFunction;
   if (!fn) refuse('quantize.not-a-layer');
@@ -83,9 +82,8 @@ export function refuseUnsupportedStyle(model: LayerModel): void {
   }
   const quantEntry = model.tensorEnum.entries.find((e) => QUANT_ENTRY.test(e.name));
   if (quantEntry) refuse('quantize.already-quantized', { evidence: quantEntry.name }, model.tensorEnum.file, quantEntry.node);
-  for (const id of ofType(fn.body, ['identifier', 'type_identifier', 'namespace_identifier'])) {
-    if (QUANT_MARKERS.includes(id.text)) refuse('quantize.already-quantized', { evidence: id.text }, 'cpp', id);
-  }
+  const marker = identifiersNamed(model.cpp, QUANT_MARKERS, fn.body)[0];
+  if (marker) refuse('quantize.already-quantized', { evidence: marker.text }, 'cpp', marker);
 }
 
 interface Linear {
@@ -422,11 +420,13 @@ function renameSymbols(
   for (const f of [files.cpp, files.h]) {
     if (!f) continue;
     const e = edits[f.key]!;
-    for (const n of walk(f.tree.rootNode)) {
-      if ((n.type === 'identifier' || n.type === 'type_identifier' || n.type === 'namespace_identifier') && map.has(n.text)) {
-        e.replaceNode(n, map.get(n.text)!);
-        found.add(n.text);
-      } else if (n.type === 'preproc_include' && f.key === 'cpp') {
+    for (const n of identifiersNamed(f, map.keys())) {
+      if (n.type === 'field_identifier') continue; // a member access, not the layer's symbol
+      e.replaceNode(n, map.get(n.text)!);
+      found.add(n.text);
+    }
+    for (const n of ofType(f.tree.rootNode, ['preproc_include'])) {
+      if (f.key === 'cpp') {
         const p = n.childForFieldName('path');
         if (p?.type === 'string_literal') {
           const inner = p.text.slice(1, -1);

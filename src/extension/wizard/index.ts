@@ -1,4 +1,28 @@
 import * as vscode from 'vscode';
+import { buildPreviewEdit } from './edit';
+import { VIEW_TYPE, WizardPanel } from './panel';
 
-/** Registers the migration wizard (command, panel, serializer). Owned by the wizard work. */
-export function registerWizard(_context: vscode.ExtensionContext, _log: vscode.LogOutputChannel): void {}
+/**
+ * Registers the migration wizard: the `atb-migrate.migrateModel` command (palette, explorer folder
+ * menu with the folder Uri, walkthrough), the panel serializer (state survives reloads), and the
+ * internal test seam `atb-migrate.wizard.previewForTest({ modelDir, outDir, modelType?, addToRouter? })`
+ * which returns the vscode.WorkspaceEdit the wizard would apply (entries need confirmation), without
+ * applying it.
+ */
+export function registerWizard(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('atb-migrate.migrateModel', (folder?: vscode.Uri) => {
+      WizardPanel.show(context, log, folder instanceof vscode.Uri ? folder : undefined);
+    }),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        WizardPanel.revive(panel, context, log, state);
+      },
+    }),
+    vscode.commands.registerCommand('atb-migrate.wizard.previewForTest', async (args: { modelDir: string; outDir: string; modelType?: string; addToRouter?: boolean }) => {
+      if (!args || typeof args.modelDir !== 'string' || typeof args.outDir !== 'string') throw new Error('previewForTest needs { modelDir, outDir }');
+      const built = await buildPreviewEdit(args.modelDir, { outDir: args.outDir, modelType: args.modelType }, !!args.addToRouter);
+      return built.edit;
+    }),
+  );
+}

@@ -84,7 +84,8 @@ async function main(): Promise<number> {
     }
     suiteLog.end();
     browserLog.end();
-    removeScratch(scratch);
+    if (process.env.ATB_KEEP_SCRATCH === '1') console.log(`[integration] kept ${scratch}`);
+    else removeScratch(scratch);
   }
 }
 

@@ -4,7 +4,7 @@
  * UI flows (test/e2e) and nothing else: see docs/vscode-testing-offline.md for why it is done this way.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,6 +78,23 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
+/** User settings of every test window: no welcome page or tips in the way, nothing phoning home. */
+export const TEST_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.ignoreRecommendations': true,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+  'git.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'explorer.autoReveal': true,
+  'explorer.compactFolders': false,
+  'files.refactoring.autoSave': true,
+};
+
 export interface StartOptions {
   /** Folder for this run's throw-away state (user data, extensions). */
   scratch: string;
@@ -94,7 +111,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const userDataDir = join(opts.scratch, 'user-data');
   const extensionsDir = join(opts.scratch, 'extensions');
   const xdg = join(opts.scratch, 'xdg');
-  for (const d of [userDataDir, extensionsDir, xdg]) mkdirSync(d, { recursive: true });
+  for (const d of [userDataDir, extensionsDir, xdg, join(userDataDir, 'User')]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(TEST_SETTINGS, null, 2));
   const args = [
     '--auth', 'none',
     '--bind-addr', `127.0.0.1:${port}`,

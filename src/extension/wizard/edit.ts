@@ -1,0 +1,84 @@
+/**
+ * Turns the generator's output into a WorkspaceEdit whose entries need confirmation, so applying
+ * it opens the Refactor Preview (Apply writes, Discard writes nothing). Shared by the panel and
+ * the test seam `atb-migrate.wizard.previewForTest`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { generateV3, routerAllowListEdit, useSyntax, type GenerateOptions, type GeneratedV3File } from '../../core/generate';
+import { formatMessage, toLocale, type Message } from '../../core/i18n';
+import { readModelFolder, type Finding, type Problem, type ReadResult } from '../../core/modelDir';
+import { nodeFileReader } from '../../node/fileReader';
+import { nodeSyntax } from '../../node/syntax';
+import '../../core/messages';
+
+export const text = (m: Message) => formatMessage(m, toLocale(vscode.env.language));
+
+export async function readWithProgress(modelDir: string): Promise<ReadResult> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the model folder'), cancellable: false },
+    (progress) => readModelFolder(nodeFileReader, modelDir, (m) => progress.report({ message: text(m) })),
+  );
+}
+
+/** The MindIE-LLM base router next to an atb_llm/models target, when there is one. */
+export function routerPathFor(outDir: string): string | undefined {
+  const router = path.join(outDir, 'base', 'router.py');
+  return fs.existsSync(router) ? router : undefined;
+}
+
+export interface PreviewEdit {
+  edit: vscode.WorkspaceEdit;
+  files: GeneratedV3File[];
+  problems: Problem[];
+  findings: Finding[];
+  routerPath?: string;
+}
+
+export async function buildPreviewEdit(modelDir: string, options: GenerateOptions, addToRouter: boolean, read?: ReadResult): Promise<PreviewEdit> {
+  const result = read ?? (await readModelFolder(nodeFileReader, modelDir));
+  const problems: Problem[] = [...result.problems];
+  const edit = new vscode.WorkspaceEdit();
+  if (!result.spec || result.problems.some((p) => p.severity === 'error')) {
+    return { edit, files: [], problems, findings: result.findings };
+  }
+  const generated = generateV3(result.spec, options);
+  problems.push(...generated.problems);
+  if (generated.problems.some((p) => p.severity === 'error')) return { edit, files: [], problems, findings: result.findings };
+
+  const replaces = vscode.l10n.t('replaces the existing file');
+  const creates = vscode.l10n.t('new file');
+  for (const file of generated.files) {
+    const exists = fs.existsSync(file.path);
+    edit.createFile(
+      vscode.Uri.file(file.path),
+      { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
+      { needsConfirmation: true, label: file.name, description: `${text(file.description)} (${exists ? replaces : creates})` },
+    );
+  }
+
+  let routerPath: string | undefined;
+  if (addToRouter) {
+    routerPath = routerPathFor(options.outDir);
+    if (routerPath) {
+      useSyntax(await nodeSyntax());
+      const before = fs.readFileSync(routerPath, 'utf8');
+      const modelType = options.modelType ?? result.spec.modelType;
+      const change = routerAllowListEdit(before, modelType);
+      if ('problem' in change) problems.push(change.problem);
+      else {
+        problems.push(...(change.problems ?? []));
+        const doc = vscode.Uri.file(routerPath);
+        const lines = before.split('\n');
+        const end = new vscode.Position(lines.length - 1, lines[lines.length - 1].length);
+        edit.replace(doc, new vscode.Range(new vscode.Position(0, 0), end), change.newText, {
+          needsConfirmation: true,
+          label: text({ code: 'generate.router.label', args: { modelType } }),
+          description: 'atb_llm/models/base/router.py',
+        });
+      }
+    }
+  }
+  return { edit, files: generated.files, problems, findings: result.findings, routerPath };
+}

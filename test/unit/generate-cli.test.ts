@@ -1,0 +1,90 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { main } from '../../src/cli/main';
+import type { CliIO } from '../../src/cli/io';
+import { FIXTURES, tempDir } from './modelDirHelpers';
+
+function capture(cwd: string, locale: CliIO['locale'] = 'en') {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), cwd, locale };
+  return { io, out, err };
+}
+
+const listFiles = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).sort() : []);
+
+describe('cli: atb-migrate generate', function () {
+  this.timeout(20000);
+
+  it('writes the five files under <out>/<model_type>/ and exits 0', async () => {
+    const out = tempDir('models');
+    const c = capture(out);
+    const code = await main(['generate', path.join(FIXTURES, 'qwen2'), '--out', out], c.io);
+    assert.strictEqual(code, 0, c.err.join('\n'));
+    assert.deepStrictEqual(listFiles(path.join(out, 'qwen2')), ['__init__.py', 'config_qwen2.py', 'flash_causal_qwen2_v3.py', 'modeling_qwen2_python.py', 'router_qwen2.py']);
+    const snapshot = fs.readFileSync(path.join(FIXTURES, '_snapshots', 'qwen2', 'modeling_qwen2_python.py'), 'utf8');
+    assert.strictEqual(fs.readFileSync(path.join(out, 'qwen2', 'modeling_qwen2_python.py'), 'utf8'), snapshot);
+    assert.ok(c.out.some((l) => l.startsWith('wrote ') && l.endsWith('flash_causal_qwen2_v3.py')));
+  });
+
+  it('--dry-run --json reports files and findings but writes nothing', async () => {
+    const out = tempDir('models');
+    const c = capture(out);
+    const code = await main(['generate', path.join(FIXTURES, 'llama3'), '-o', out, '--model-type', 'my_llama', '--dry-run', '--json'], c.io);
+    assert.strictEqual(code, 0);
+    const result = JSON.parse(c.out.join(''));
+    assert.strictEqual(result.ok, true);
+    assert.strictEqual(result.files.length, 5);
+    assert.strictEqual(result.files[0].path, path.join(out, 'my_llama', 'flash_causal_my_llama_v3.py'));
+    assert.match(result.files[0].contents, /class FlashMy_llamaForCausalLMV3/);
+    assert.strictEqual(result.findings.find((f: { key: string }) => f.key === 'numKvHeads').value, 8);
+    assert.ok(result.problems.some((p: { code: string }) => p.code === 'generate.allow-list'));
+    assert.deepStrictEqual(listFiles(out), []);
+  });
+
+  it('refuses (exit 1, nothing written) a broken config, a missing folder and a bad model type', async () => {
+    for (const [args, code] of [
+      [[path.join(FIXTURES, 'broken-config')], 'modelDir.bad-json'],
+      [[path.join(FIXTURES, 'no-config')], 'modelDir.no-config'],
+      [[path.join(FIXTURES, 'llama3'), '--model-type', '../../etc'], 'generate.invalid-model-type'],
+    ] as const) {
+      const out = tempDir('models');
+      const c = capture(out);
+      assert.strictEqual(await main(['generate', ...args, '--out', out], c.io), 1, args.join(' '));
+      assert.ok(c.err.some((l) => l.includes(`[${code}]`)), c.err.join('\n'));
+      assert.ok(c.err.some((l) => l.includes('Nothing was written.')));
+      assert.deepStrictEqual(listFiles(out), []);
+    }
+  });
+
+  it('does not overwrite existing files without --force (and writes none of the five)', async () => {
+    const out = tempDir('models');
+    fs.mkdirSync(path.join(out, 'qwen3'));
+    fs.writeFileSync(path.join(out, 'qwen3', 'config_qwen3.py'), '# mine\n');
+    const c = capture(out);
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'qwen3'), '--out', out], c.io), 1);
+    assert.deepStrictEqual(listFiles(path.join(out, 'qwen3')), ['config_qwen3.py']);
+    assert.strictEqual(fs.readFileSync(path.join(out, 'qwen3', 'config_qwen3.py'), 'utf8'), '# mine\n');
+    const forced = capture(out);
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'qwen3'), '--out', out, '--force'], forced.io), 0);
+    assert.match(fs.readFileSync(path.join(out, 'qwen3', 'config_qwen3.py'), 'utf8'), /class Qwen3Config\(BaseConfig\)/);
+    assert.deepStrictEqual(listFiles(path.join(out, 'qwen3')).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('usage errors exit 2; -l error hides warnings; Chinese messages with a zh locale', async () => {
+    const c = capture('/');
+    assert.strictEqual(await main(['generate'], c.io), 2);
+    assert.strictEqual(await main(['generate', 'x', '--bogus'], c.io), 2);
+    assert.strictEqual(await main(['generate', 'x', '-l', 'loud'], c.io), 2);
+    assert.strictEqual(await main(['generate', '--help'], capture('/').io), 0);
+
+    const out = tempDir('models');
+    const quiet = capture(out);
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'moe'), '--out', out, '--dry-run', '-l', 'error'], quiet.io), 0);
+    assert.deepStrictEqual(quiet.err, []);
+    const loud = capture(out, 'zh-cn');
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'moe'), '--out', out, '--dry-run', '-l', 'warning'], loud.io), 0);
+    assert.ok(loud.err.some((l) => l.startsWith('[warning]') && l.includes('本生成器暂不支持 MoE 层')), loud.err.join('\n'));
+  });
+});
