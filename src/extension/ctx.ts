@@ -55,8 +55,14 @@ export class Ctx implements vscode.Disposable {
     return client;
   }
 
+  /** Called by deactivate and by the subscriptions; stops the server once. */
   async dispose(): Promise<void> {
-    await this.client?.stop();
+    const client = this.client;
     this.client = undefined;
+    try {
+      await client?.stop();
+    } catch (error) {
+      this.log.warn(`stopping the language server: ${String(error)}`);
+    }
   }
 }

@@ -10,11 +10,14 @@ import { OperatorView } from './operatorView';
  * workspace is ever executed, so the same features run in untrusted folders (package.json declares
  * `untrustedWorkspaces: limited`; only the unused `analysis.pythonPath` is restricted).
  */
+let current: Ctx | undefined;
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('ATB Migrate', { log: true });
   context.subscriptions.push(log);
   registerWizard(context, log);
   const ctx = new Ctx(context, log);
+  current = ctx;
   const view = new OperatorView(ctx);
   context.subscriptions.push(ctx, view, ...registerCommands(ctx, view));
   try {
@@ -25,4 +28,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 }
 
-export function deactivate(): void {}
+/** Returning the stop promise lets VS Code wait for the server to shut down cleanly. */
+export function deactivate(): Promise<void> | undefined {
+  const ctx = current;
+  current = undefined;
+  return ctx?.dispose();
+}

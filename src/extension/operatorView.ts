@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import { Analyze, ExportReport, type AnalyzeResult } from '../shared/protocol';
 import type { Ctx } from './ctx';
 import { countsText, OperatorTreeProvider } from './operatorTree';
-import { proposeFile } from './newFiles';
 import { activeEditorUri, exists, pickUris, urisFromArgs } from './targets';
 
 const isPython = (uri: vscode.Uri, languageId: string) => languageId === 'python' || uri.fsPath.endsWith('.py');
@@ -135,7 +134,7 @@ export async function exportReportCommand(ctx: Ctx, view: OperatorView, clicked?
     const uri = vscode.Uri.parse(file.uri);
     const replaces = file.exists || (await exists(uri));
     if (replaces) replacing++;
-    proposeFile(edit, uri, file.contents, {
+    edit.createFile(uri, { contents: Buffer.from(file.contents, 'utf8'), overwrite: true }, {
       // Replacing a report goes through the preview; brand-new files are written directly.
       needsConfirmation: replaces,
       label: vscode.l10n.t('Operator support report'),

@@ -1,14 +1,13 @@
 /**
  * "Quantize Layer (W8A8)" / "Sparse-Quantize Layer (W8A8SC)" from the explorer, the editor
  * menu or the palette. The server computes the new files (atb/quantize); here they become a
- * WorkspaceEdit (create + insert per file, see newFiles.ts) with `needsConfirmation`, so the
- * Refactor Preview opens and nothing is written before the user presses Apply.
+ * WorkspaceEdit of `createFile` entries with contents and `needsConfirmation`, so the Refactor
+ * Preview opens and nothing is written before the user confirms the files and presses Apply.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Quantize, type QuantizeResult, type QuantMode } from '../shared/protocol';
 import type { Ctx } from './ctx';
-import { proposeFile } from './newFiles';
 import { activeEditorUri, exists, pickUris, urisFromArgs } from './targets';
 
 const MODE_LABEL: Record<QuantMode, string> = { w8a8: 'W8A8', w8a8sc: 'W8A8SC' };
@@ -52,7 +51,9 @@ async function buildEdit(result: QuantizeResult, mode: QuantMode): Promise<vscod
   for (const file of result.files) {
     const uri = vscode.Uri.parse(file.uri);
     const replaces = file.exists || (await exists(uri));
-    proposeFile(edit, uri, file.contents, {
+    // One label for every file: the preview groups them, and one tick on the group confirms all
+    // (entries that need confirmation start unchecked in the Refactor Preview).
+    edit.createFile(uri, { contents: Buffer.from(file.contents, 'utf8'), overwrite: true }, {
       needsConfirmation: true,
       label: vscode.l10n.t('Quantize layer ({0})', MODE_LABEL[mode]),
       description: replaces ? vscode.l10n.t('{0}: replaces the existing file', path.basename(uri.fsPath)) : vscode.l10n.t('{0}: new file', path.basename(uri.fsPath)),

@@ -134,9 +134,11 @@ export function quantizeEdit(ctx: ServerContext, files: GeneratedFile[], mode: Q
   for (const file of files) {
     const uri = pathToUri(file.path);
     const id = `atb-migrate.quantize:${file.path}`;
+    // One label for all files of the action: the Refactor Preview groups them under it, so one
+    // tick on the group confirms the whole layer (needsConfirmation entries start unchecked).
     changeAnnotations[id] = {
-      label: t(ctx, msg('server.annotation.quantize', { file: path.basename(file.path), mode: mode.toUpperCase() })),
-      description: t(ctx, msg(fs.existsSync(file.path) ? 'server.annotation.replaces' : 'server.annotation.creates')),
+      label: t(ctx, msg(`server.action.quantize.${mode}`)),
+      description: `${path.basename(file.path)}: ${t(ctx, msg(fs.existsSync(file.path) ? 'server.annotation.replaces' : 'server.annotation.creates'))}`,
       needsConfirmation: true,
     };
     documentChanges.push({ kind: 'create', uri, options: { overwrite: true }, annotationId: id });

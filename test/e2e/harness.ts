@@ -62,7 +62,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 export function explorerRow(page: Page, name: string): Locator {
-  return page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator(`.label-name:text-is("${name}")`) });
+  return page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
 }
 
 /** A context-menu entry (VS Code draws its menus in a shadow root; Playwright's CSS pierces it). */

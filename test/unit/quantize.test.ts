@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { formatMessage } from '../../src/core/i18n';
 import '../../src/core/messages';
-import { quantizeLayer, quantizeOutputPaths, type QuantMode, type QuantizeOutcome } from '../../src/core/quantize';
+import { quantizeLayer, quantizeOutputPaths, quantizePaths, type QuantMode, type QuantizeOutcome } from '../../src/core/quantize';
+import type { FileReader } from '../../src/core/common';
 import type { Syntax } from '../../src/core/syntax';
 import { nodeSyntax } from '../../src/node/syntax';
 import {
@@ -447,6 +448,42 @@ describe('quantize: W8A8 / W8A8SC rewrite of hand-written old-style layers', fun
     assert.notStrictEqual(cppText, input.cppText);
     const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8');
     assert.ok(!outcome.ok && outcome.refusal.code === 'quantize.helper-slots');
+  });
+
+  it('quantizePaths: folder mode follows msit (pairs only, no "quant" names), a .h resolves to its .cpp', async () => {
+    const a = fixtureInput('packed-rope');
+    const q = fixtureInput('already-quantized');
+    const files = new Map<string, string>([
+      ['/w/layers/flash_attention_rope_layer.cpp', a.cppText],
+      ['/w/layers/flash_attention_rope_layer.h', a.headerText!],
+      ['/w/layers/flash_attention_quant_layer.cpp', q.cppText],
+      ['/w/layers/flash_attention_quant_layer.h', q.headerText!],
+      ['/w/layers/orphan_layer.cpp', a.cppText],
+      ['/w/layers/README.md', '# notes'],
+    ]);
+    const reader: FileReader = {
+      readText: async (p) => files.get(p),
+      readBytes: async () => undefined,
+      size: async (p) => files.get(p)?.length,
+      list: async (d) => (d === '/w/layers' ? [...files.keys()].map((p) => ({ name: p.slice(d.length + 1), isDirectory: false })) : undefined),
+    };
+    const folder = await quantizePaths(syntax, reader, ['/w/layers'], 'w8a8sc');
+    assert.deepStrictEqual(folder.results.map((r) => [r.input, r.outcome.ok]), [['/w/layers/flash_attention_rope_layer.cpp', true]]);
+    const first = folder.results[0].outcome;
+    assert.ok(first.ok && first.files[0].path === '/w/layers/sparse_quant_flash_attention_rope_layer.cpp');
+    assert.deepStrictEqual(
+      folder.skipped.map((x) => [x.path, x.reason.code]),
+      [
+        ['/w/layers/flash_attention_quant_layer.cpp', 'quantize.skip.quant-name'],
+        ['/w/layers/orphan_layer.cpp', 'quantize.skip.no-header'],
+      ],
+    );
+    const header = await quantizePaths(syntax, reader, ['/w/layers/flash_attention_rope_layer.h', '/w/layers/README.md', '/w/nope.cpp'], 'w8a8');
+    assert.deepStrictEqual(header.results.map((r) => r.input), ['/w/layers/flash_attention_rope_layer.cpp']);
+    assert.deepStrictEqual(header.skipped.map((x) => x.reason.code), ['quantize.skip.not-layer-file', 'quantize.skip.missing']);
+    // Asking for the explicit quant file itself gives the content-based refusal.
+    const explicit = await quantizePaths(syntax, reader, ['/w/layers/flash_attention_quant_layer.cpp'], 'w8a8');
+    assert.ok(!explicit.results[0].outcome.ok && explicit.results[0].outcome.refusal.code === 'quantize.already-quantized');
   });
 
   it('refuses when a norm param is shared with a node that must stay float', () => {

@@ -182,7 +182,7 @@ class FileAnalyzer {
     private readonly catalog: Catalog,
     private readonly options: AnalyzeOptions,
   ) {
-    const built = buildIndex(tree, source);
+    const built = buildIndex(tree, source, path);
     this.index = built.index;
     this.release = built.release;
   }

@@ -55,7 +55,7 @@ export default registerMessages({
     'analysis.problem.badIndex': '{file} 不是合法的权重索引：{detail}',
     'analysis.problem.unreadable': '无法以 UTF-8 文本读取 {file}',
     'analysis.config.unknownArchitecture': '未知',
-    'analysis.cli.problemAt': '{file}:{line}：{text}',
+    'analysis.cli.problemAt': '{file} 第 {line} 行：{text}',
     'analysis.cli.nothing': '{path} 中没有可分析的内容：既没有包含模型类的 modeling_*.py，也没有可用的 config.json',
     'analysis.cli.wouldOverwrite': '{file} 已存在且内容不同；如需替换请加 --force',
     'analysis.cli.model': '模型类：{modelClass}',

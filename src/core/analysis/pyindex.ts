@@ -58,26 +58,26 @@ interface Holder {
   tree: Tree;
   refs: number;
 }
-const classCache = new Map<string, { info: ClassInfo; holder: Holder }>();
-const MAX_CACHED_CLASSES = 400;
+type Generation = Map<string, { info: ClassInfo; holder: Holder }>;
+/** Per document path, the classes of its last analysis (older versions are released at once). */
+const classCache = new Map<string, Generation>();
+const MAX_CACHED_DOCUMENTS = 32;
 
-function evict(current: Holder): void {
-  while (classCache.size > MAX_CACHED_CLASSES) {
-    const [key, oldest] = classCache.entries().next().value as [string, { info: ClassInfo; holder: Holder }];
-    classCache.delete(key);
-    if (--oldest.holder.refs === 0 && oldest.holder !== current) oldest.holder.tree.delete();
-  }
+function release(entry: { holder: Holder }, current?: Holder): void {
+  if (--entry.holder.refs === 0 && entry.holder !== current) entry.holder.tree.delete();
 }
 
 /** Forgets every cached class (benchmarks measure the uncached analysis with it). */
 export function clearClassCache(): void {
-  for (const { holder } of classCache.values()) if (--holder.refs === 0) holder.tree.delete();
+  for (const generation of classCache.values()) for (const entry of generation.values()) release(entry);
   classCache.clear();
 }
 
 /** The index of a file. Call `release()` when the analysis is done with its nodes. */
-export function buildIndex(tree: Tree, source: string): { index: FileIndex; release(): void } {
+export function buildIndex(tree: Tree, source: string, path: string): { index: FileIndex; release(): void } {
   const holder: Holder = { tree: tree.copy(), refs: 0 };
+  const previous: Generation = classCache.get(path) ?? new Map();
+  const next: Generation = new Map();
   const index: FileIndex = { classes: new Map(), functions: new Map(), decorators: new Map(), imports: [], dicts: new Map() };
   const visit = (node: Node, decorators: Node[]) => {
     switch (node.type) {
@@ -89,17 +89,17 @@ export function buildIndex(tree: Tree, source: string): { index: FileIndex; rele
       }
       case 'class_definition': {
         const key = decorators.map((d) => text(d, source)).join('\n') + '\u0000' + text(node, source);
-        const hit = classCache.get(key);
+        const hit = previous.get(key) ?? next.get(key);
         let info: ClassInfo | undefined;
         if (hit) {
-          classCache.delete(key);
-          classCache.set(key, hit);
+          previous.delete(key);
+          next.set(key, hit);
           info = hit.info;
           info.delta = node.startPosition.row - info.row;
         } else {
           info = classInfo(node, source, decorators);
           if (info) {
-            classCache.set(key, { info, holder });
+            next.set(key, { info, holder });
             holder.refs++;
           }
         }
@@ -147,7 +147,15 @@ export function buildIndex(tree: Tree, source: string): { index: FileIndex; rele
     }
   };
   for (const child of holder.tree.rootNode.namedChildren) if (child) visit(child, []);
-  evict(holder);
+  // Classes of the previous version that are gone (edited or deleted) release their tree.
+  for (const entry of previous.values()) release(entry, holder);
+  classCache.delete(path);
+  classCache.set(path, next);
+  while (classCache.size > MAX_CACHED_DOCUMENTS) {
+    const [oldest, generation] = classCache.entries().next().value as [string, Generation];
+    classCache.delete(oldest);
+    for (const entry of generation.values()) release(entry, holder);
+  }
   return {
     index,
     release() {

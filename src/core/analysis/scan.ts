@@ -50,7 +50,7 @@ const SCAN_TYPES = [
 /** Roots whose dotted calls are library functions rather than tensor methods. */
 const LIBRARY_ROOTS = new Set(['torch', 'F', 'nn', 'functional', 'einops', 'xops', 'xformers', 'flash_attn', 'triton']);
 const SKIP_ROOTS = new Set(['math', 'np', 'numpy', 'os', 'logger', 'logging', 'warnings', 'inspect', 'copy', 're', 'sys', 'typing', 'itertools', 'functools', 'json', 'time', 'random', 'dist', 'kwargs', 'super']);
-const DATA_DEPENDENT = /\.(item|tolist|any|all|nonzero|unique)\(|torch\.(any|all|nonzero|unique)\(|torch\.where\([^,()]*\)/;
+const DATA_DEPENDENT = /\.(item|tolist|any|all|nonzero|unique|cpu|numpy)\(|torch\.(any|all|nonzero|unique)\(|torch\.where\([^,()]*\)/;
 
 export function normalizeCallee(name: string): string {
   return name
@@ -171,6 +171,19 @@ class FunctionScanner {
 
   /** Locals in source order: scalars (`bsz, q_len, _ = x.size()`), taints and function aliases. */
   private collectLocals(body: Node): void {
+    this.collectAssignments(body);
+    // `for i, n in enumerate(tokens_per_expert)` over host data: the loop variables are data too.
+    for (const loop of body.descendantsOfType('for_statement')) {
+      const right = loop?.childForFieldName('right');
+      const left = loop?.childForFieldName('left');
+      if (!right || !left) continue;
+      const t = text(right, this.source);
+      if (!DATA_DEPENDENT.test(t) && ![...this.tainted].some((name) => new RegExp(`\\b${name}\\b`).test(t))) continue;
+      for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) if (id) this.tainted.add(text(id, this.source));
+    }
+  }
+
+  private collectAssignments(body: Node): void {
     for (const assignment of body.descendantsOfType('assignment')) {
       if (!assignment) continue;
       const left = assignment.childForFieldName('left');

@@ -141,12 +141,8 @@ const INDEXED = [
   'enum_specifier',
   'init_declarator',
   'function_definition',
-  'call_expression',
-  'declaration',
-  'assignment_expression',
   'class_specifier',
   'struct_specifier',
-  'base_class_clause',
   'if_statement',
   'preproc_include',
   'preproc_ifdef',
@@ -245,6 +241,8 @@ function findCounts(file: SourceFile): CountConst[] {
 /** The function whose body resizes `opGraph.nodes`: the layer function. */
 function findLayerFunction(file: SourceFile): LayerModel['layerFunction'] {
   for (const fn of ofType(file.tree.rootNode, ['function_definition'])) {
+    // Cheap text test first; the syntax check below confirms it.
+    if (!file.text.slice(fn.startIndex, fn.endIndex).includes('resize')) continue;
     const body = fn.childForFieldName('body');
     const declarator = fn.childForFieldName('declarator');
     if (!body || !declarator) continue;
@@ -303,6 +301,7 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
   };
   for (const n of ofType(fn.body, ['declaration', 'assignment_expression', 'call_expression'])) {
     if (n.type === 'declaration') {
+      if (n.parent?.type === 'condition_clause' || n.parent?.type === 'for_range_loop') continue;
       const type = n.childForFieldName('type');
       for (const d of n.childrenForFieldName('declarator')) {
         if (!d) continue;
@@ -343,6 +342,7 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
       list.push({ path, statement: enclosingStatement(n), value: right });
       model.assignments.set(base, list);
     } else if (n.type === 'call_expression') {
+      if (!n.text.includes('operation')) continue; // only calls that create a node's operation matter
       const args = n.childForFieldName('arguments');
       const f = n.childForFieldName('function');
       if (!args || !f) continue;

@@ -110,7 +110,7 @@ export default registerMessages({
     'modelDir.f.norm': '归一化',
     'modelDir.f.normEps': '归一化 epsilon',
     'modelDir.f.activation': '激活函数',
-    'modelDir.f.ropeTheta': 'RoPE theta',
+    'modelDir.f.ropeTheta': 'RoPE 基数（theta）',
     'modelDir.f.ropeScaling': 'RoPE 缩放',
     'modelDir.f.qkvBias': 'q/k/v 偏置',
     'modelDir.f.qkNorm': '逐头 q/k norm',

@@ -34,9 +34,12 @@ export interface PreviewEdit {
   problems: Problem[];
   findings: Finding[];
   routerPath?: string;
+  /** router.py after the allow-list edit (applyEdit leaves it as an unsaved buffer; the panel saves it). */
+  routerNewText?: string;
 }
 
-export async function buildPreviewEdit(modelDir: string, options: GenerateOptions, addToRouter: boolean, read?: ReadResult): Promise<PreviewEdit> {
+/** `needsConfirmation: false` is only for tests that apply the edit without the Refactor Preview. */
+export async function buildPreviewEdit(modelDir: string, options: GenerateOptions, addToRouter: boolean, read?: ReadResult, needsConfirmation = true): Promise<PreviewEdit> {
   const result = read ?? (await readModelFolder(nodeFileReader, modelDir));
   const problems: Problem[] = [...result.problems];
   const edit = new vscode.WorkspaceEdit();
@@ -54,11 +57,12 @@ export async function buildPreviewEdit(modelDir: string, options: GenerateOption
     edit.createFile(
       vscode.Uri.file(file.path),
       { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
-      { needsConfirmation: true, label: file.name, description: `${text(file.description)} (${exists ? replaces : creates})` },
+      { needsConfirmation, label: file.name, description: `${text(file.description)} (${exists ? replaces : creates})` },
     );
   }
 
   let routerPath: string | undefined;
+  let routerNewText: string | undefined;
   if (addToRouter) {
     routerPath = routerPathFor(options.outDir);
     if (routerPath) {
@@ -69,16 +73,17 @@ export async function buildPreviewEdit(modelDir: string, options: GenerateOption
       if ('problem' in change) problems.push(change.problem);
       else {
         problems.push(...(change.problems ?? []));
+        routerNewText = change.newText;
         const doc = vscode.Uri.file(routerPath);
         const lines = before.split('\n');
         const end = new vscode.Position(lines.length - 1, lines[lines.length - 1].length);
         edit.replace(doc, new vscode.Range(new vscode.Position(0, 0), end), change.newText, {
-          needsConfirmation: true,
+          needsConfirmation,
           label: text({ code: 'generate.router.label', args: { modelType } }),
           description: 'atb_llm/models/base/router.py',
         });
       }
     }
   }
-  return { edit, files: generated.files, problems, findings: result.findings, routerPath };
+  return { edit, files: generated.files, problems, findings: result.findings, routerPath, routerNewText };
 }

@@ -5,9 +5,10 @@ import { VIEW_TYPE, WizardPanel } from './panel';
 /**
  * Registers the migration wizard: the `atb-migrate.migrateModel` command (palette, explorer folder
  * menu with the folder Uri, walkthrough), the panel serializer (state survives reloads), and the
- * internal test seam `atb-migrate.wizard.previewForTest({ modelDir, outDir, modelType?, addToRouter? })`
- * which returns the vscode.WorkspaceEdit the wizard would apply (entries need confirmation), without
- * applying it.
+ * internal test seam `atb-migrate.wizard.previewForTest({ modelDir, outDir, modelType?, addToRouter?, needsConfirmation? })`
+ * (not contributed in package.json) which returns the vscode.WorkspaceEdit the wizard would apply,
+ * without applying it. Its entries need confirmation (Refactor Preview) unless `needsConfirmation:
+ * false` is passed, so a test can `applyEdit` it directly and read the files.
  */
 export function registerWizard(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
@@ -19,9 +20,9 @@ export function registerWizard(context: vscode.ExtensionContext, log: vscode.Log
         WizardPanel.revive(panel, context, log, state);
       },
     }),
-    vscode.commands.registerCommand('atb-migrate.wizard.previewForTest', async (args: { modelDir: string; outDir: string; modelType?: string; addToRouter?: boolean }) => {
+    vscode.commands.registerCommand('atb-migrate.wizard.previewForTest', async (args: { modelDir: string; outDir: string; modelType?: string; addToRouter?: boolean; needsConfirmation?: boolean }) => {
       if (!args || typeof args.modelDir !== 'string' || typeof args.outDir !== 'string') throw new Error('previewForTest needs { modelDir, outDir }');
-      const built = await buildPreviewEdit(args.modelDir, { outDir: args.outDir, modelType: args.modelType }, !!args.addToRouter);
+      const built = await buildPreviewEdit(args.modelDir, { outDir: args.outDir, modelType: args.modelType }, !!args.addToRouter, undefined, args.needsConfirmation !== false);
       return built.edit;
     }),
   );

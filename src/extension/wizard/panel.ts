@@ -205,6 +205,11 @@ export class WizardPanel {
     }
     const before = new Map(built.files.map((f) => [f.path, fs.existsSync(f.path) ? fs.readFileSync(f.path, 'utf8') : undefined]));
     const ok = await vscode.workspace.applyEdit(built.edit);
+    // A text edit lands in an (unsaved) buffer; save router.py when the user applied our change.
+    if (ok && built.routerPath && built.routerNewText !== undefined) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === built.routerPath);
+      if (doc?.isDirty && doc.getText() === built.routerNewText) await doc.save();
+    }
     // Discard (or unchecking every entry) writes nothing: compare what is on disk now.
     const written = built.files.filter((f) => fs.existsSync(f.path) && fs.readFileSync(f.path, 'utf8') === f.contents && before.get(f.path) !== f.contents);
     const applied = ok && written.length > 0;

@@ -13,15 +13,21 @@ const LAYER = 'flash_attention_rope_layer.cpp';
 
 /** The Refactor Preview lists `names`, nothing is on disk yet; Apply writes them and the explorer shows them. */
 async function previewThenApply(page: Page, workspace: string, names: string[], shot: (l: string) => Promise<string>): Promise<void> {
-  const preview = page.locator('.bulk-edit-panel, .refactor-preview, [id="workbench.view.bulkEdit"]').first();
-  for (const name of names) {
-    await page.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: TIMEOUT });
-  }
+  const rows = names.map((name) => page.locator('.monaco-list-row', { hasText: name }).first());
+  for (const row of rows) await row.waitFor({ timeout: TIMEOUT });
   for (const name of names) {
     if (existsSync(join(workspace, LAYER_DIR, name))) throw new Error(`${name} was written before Apply`);
   }
   await shot('refactor-preview');
-  void preview;
+  // The entries need confirmation, so VS Code lists them unchecked (docs/architecture.md): tick
+  // each one as a user would, then Apply.
+  for (const row of rows) {
+    const box = row.locator('.monaco-checkbox, .monaco-custom-toggle, input[type="checkbox"]').first();
+    const checked = async () => box.evaluate((el) => (el instanceof HTMLInputElement ? el.checked : el.getAttribute('aria-checked') === 'true' || el.classList.contains('checked')));
+    if (!(await checked())) await box.click();
+    if (!(await checked())) throw new Error('a Refactor Preview entry did not become checked when clicked');
+  }
+  await shot('entries-confirmed');
   await page.getByRole('button', { name: 'Apply', exact: true }).click();
   for (const name of names) await explorerRow(page, name).waitFor({ timeout: TIMEOUT });
   for (const name of names) {

@@ -1,0 +1,150 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../src/cli/main';
+import type { CliIO } from '../../src/cli/io';
+import type { Locale } from '../../src/core/i18n';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'models-src');
+const MIXTRAL = '/work/shared/data/models/Mixtral-8x7B-v0.1';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+let tmp: string;
+
+async function run(argv: string[], locale: Locale = 'en'): Promise<Run> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { out: (t) => void (out += t + '\n'), err: (t) => void (err += t + '\n'), cwd: tmp, locale };
+  const code = await main(['analyze', ...argv], io);
+  return { code, out, err };
+}
+
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true }).map(String).sort();
+}
+
+describe('cli: atb-migrate analyze', function () {
+  this.timeout(20000);
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'atb-analyze-cli-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes both msit-format reports for a model folder and prints the summary', async () => {
+    const r = await run([path.join(FIXTURES, 'llama'), '--out', 'reports']);
+    assert.strictEqual(r.code, 0, r.err);
+    assert.deepStrictEqual(listFiles(path.join(tmp, 'reports')), ['LlamaForCausalLM', 'LlamaForCausalLM/LlamaForCausalLM.json', 'LlamaForCausalLM/LlamaForCausalLM_operators.csv']);
+    assert.match(r.out, /Model class: LlamaForCausalLM/);
+    assert.match(r.out, /60 operation uses: 20 native, 33 fused, 6 view, 1 unsupported/);
+    assert.match(r.out, /modeling_llama\.py:170 {2}torch\.arange {2}Host-side/);
+
+    const tree = JSON.parse(fs.readFileSync(path.join(tmp, 'reports/LlamaForCausalLM/LlamaForCausalLM.json'), 'utf8'));
+    assert.strictEqual(tree.name, 'LlamaForCausalLM');
+    const model = tree.children.find((c: { name: string }) => c.name === 'model');
+    assert.deepStrictEqual(Object.keys(model).slice(0, 4), ['name', 'kind', 'children', 'input_node']);
+    const layers = model.children.find((c: { kind: string }) => c.kind === 'Layers');
+    assert.strictEqual(layers.name, 'layers');
+    assert.strictEqual(layers.repeat_count, 1, 'no config.json: msit needs a number, 1 is written');
+    const attn = layers.repeat_block.find((c: { name: string }) => c.name === 'self_attn');
+    assert.deepStrictEqual(
+      attn.children.filter((c: { kind: string }) => c.kind === 'Linear').map((c: { name: string }) => c.name),
+      ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+    );
+    const softmax = attn.children.find((c: { name: string }) => c.name === 'F.softmax');
+    assert.deepStrictEqual(softmax.input_param, { dim: '-1', dtype: 'torch.float32' });
+    assert.deepStrictEqual(softmax.input_node, ['attn_weights']);
+
+    const csv = fs.readFileSync(path.join(tmp, 'reports/LlamaForCausalLM/LlamaForCausalLM_operators.csv'), 'utf8').trim().split('\n');
+    assert.strictEqual(csv[0], 'ori_op_name,ori_op_type,op_name,op_type,soc_type,engine,is_supported,verdict,file,line');
+    const file = path.join(FIXTURES, 'llama', 'modeling_llama.py');
+    assert.ok(csv.includes(`model.layers.self_attn.q_proj,Linear,LinearOperation,Linear,Ascend910,AICORE,TRUE,native,${file},99`), csv.slice(0, 12).join('\n'));
+    assert.ok(csv.includes(`model/torch.arange,torch.arange,,,Ascend910,UNKNOWN,FALSE,unsupported,${file},170`));
+    assert.strictEqual(csv.length - 1, 60, 'one row per use');
+  });
+
+  it('--json prints a machine-readable summary, and -l warning keeps stdout for it', async () => {
+    const r = await run([path.join(FIXTURES, 'mixtral', 'modeling_mixtral.py'), '--json', '-l', 'warning', '--format', 'csv']);
+    assert.strictEqual(r.code, 0, r.err);
+    const summary = JSON.parse(r.out);
+    assert.strictEqual(summary.modelClass, 'MixtralForCausalLM');
+    assert.deepStrictEqual(summary.unsupported.map((u: { name: string; line: number }) => `${u.name}:${u.line}`), ['data-dependent-control-flow:57']);
+    assert.deepStrictEqual(summary.files, [path.join(tmp, 'MixtralForCausalLM', 'MixtralForCausalLM_operators.csv')]);
+    assert.deepStrictEqual(listFiles(tmp), ['MixtralForCausalLM', 'MixtralForCausalLM/MixtralForCausalLM_operators.csv']);
+  });
+
+  it('analyses a config-only folder and says so (real Mixtral metadata)', async function () {
+    if (!fs.existsSync(MIXTRAL)) return this.skip();
+    const r = await run([MIXTRAL, '--json']);
+    assert.strictEqual(r.code, 0, r.err);
+    const summary = JSON.parse(r.out);
+    assert.strictEqual(summary.configOnly, true);
+    assert.deepStrictEqual(summary.facts.moe, { experts: 8, topK: 2 });
+    assert.ok(summary.notes.some((n: string) => /config\.json alone/.test(n)));
+    const tree = JSON.parse(fs.readFileSync(path.join(tmp, 'MixtralForCausalLM', 'MixtralForCausalLM.json'), 'utf8'));
+    assert.strictEqual(tree.children[0].children[1].repeat_count, 32);
+  });
+
+  it('speaks Chinese when the locale is zh-CN', async () => {
+    const r = await run([path.join(FIXTURES, 'qwen2')], 'zh-cn');
+    assert.strictEqual(r.code, 0, r.err);
+    assert.match(r.out, /模型类：Qwen2ForCausalLM/);
+    assert.match(r.out, /不支持（1）/);
+    assert.match(r.out, /仅支持 CUDA 的内核库/);
+  });
+
+  it('usage errors exit 2 and write nothing', async () => {
+    for (const argv of [[], ['--format', 'xml', 'x'], ['--bogus', 'x'], ['a', 'b'], ['-l', 'loud', 'x']]) {
+      const r = await run(argv);
+      assert.strictEqual(r.code, 2, argv.join(' '));
+      assert.match(r.err, /Usage: atb-migrate analyze/);
+    }
+    assert.deepStrictEqual(listFiles(tmp), []);
+    assert.strictEqual((await run(['--help'])).code, 0);
+  });
+
+  it('unusable input exits 1 with a clear message and writes nothing', async () => {
+    const missing = await run(['no/such/dir']);
+    assert.strictEqual(missing.code, 1);
+    assert.match(missing.err, /neither a model folder nor a Python file/);
+
+    fs.writeFileSync(path.join(tmp, 'tool.py'), 'import os\nprint(os.getcwd())\n');
+    const notModel = await run(['tool.py']);
+    assert.strictEqual(notModel.code, 1);
+    assert.match(notModel.err, /defines no nn\.Module/);
+
+    fs.mkdirSync(path.join(tmp, 'empty'));
+    const empty = await run(['empty']);
+    assert.strictEqual(empty.code, 1);
+    assert.match(empty.err, /No config\.json/);
+
+    fs.mkdirSync(path.join(tmp, 'broken'));
+    fs.writeFileSync(path.join(tmp, 'broken', 'config.json'), '{"architectures": ["LlamaForCausalLM"],\n "num_hidden_layers": }\n');
+    const broken = await run(['broken']);
+    assert.strictEqual(broken.code, 1);
+    assert.match(broken.err, /config\.json:2: config\.json is not valid JSON/);
+    assert.deepStrictEqual(listFiles(tmp).filter((f) => !/^(tool\.py|empty|broken)/.test(f)), []);
+  });
+
+  it('refuses to overwrite a different existing report without --force', async () => {
+    const dir = path.join(tmp, 'LlamaForCausalLM');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'LlamaForCausalLM.json'), '{"edited": true}\n');
+    const refused = await run([path.join(FIXTURES, 'llama')]);
+    assert.strictEqual(refused.code, 1);
+    assert.match(refused.err, /exists with different contents; pass --force/);
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'LlamaForCausalLM.json'), 'utf8'), '{"edited": true}\n');
+    assert.ok(!fs.existsSync(path.join(dir, 'LlamaForCausalLM_operators.csv')), 'nothing half-written');
+    const forced = await run([path.join(FIXTURES, 'llama'), '--force']);
+    assert.strictEqual(forced.code, 0);
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(dir, 'LlamaForCausalLM.json'), 'utf8')).name, 'LlamaForCausalLM');
+    // Identical content is not a clash: a re-run succeeds without --force.
+    assert.strictEqual((await run([path.join(FIXTURES, 'llama')])).code, 0);
+  });
+});
