@@ -15,7 +15,8 @@ const commands: Record<string, Factory> = {
   'atb-migrate.quantizeLayer': (ctx) => (clicked?: unknown, selected?: unknown) => quantizeCommand(ctx, 'w8a8', clicked, selected),
   'atb-migrate.sparseQuantizeLayer': (ctx) => (clicked?: unknown, selected?: unknown) => quantizeCommand(ctx, 'w8a8sc', clicked, selected),
   'atb-migrate.analyzeModel': (_ctx, view) => (clicked?: unknown, selected?: unknown) => analyzeCommand(view, clicked, selected),
-  'atb-migrate.exportReport': (ctx, view) => (clicked?: unknown) => exportReportCommand(ctx, view, clicked),
+  /** `(source?: Uri, outFolder?: Uri)`; without a folder it asks with a dialog. */
+  'atb-migrate.exportReport': (ctx, view) => (clicked?: unknown, outFolder?: unknown) => exportReportCommand(ctx, view, clicked, outFolder),
   'atb-migrate.refreshOperatorTree': (_ctx, view) => () => view.refresh(),
   'atb-migrate.showOnlyUnsupported': (_ctx, view) => () => view.setOnlyUnsupported(true),
   'atb-migrate.showAllOperators': (_ctx, view) => () => view.setOnlyUnsupported(false),

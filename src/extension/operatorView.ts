@@ -106,14 +106,15 @@ export async function analyzeCommand(view: OperatorView, clicked?: unknown, sele
 }
 
 /** Writes `<ModelClass>/<ModelClass>.json` and `_operators.csv`; an existing file is only replaced through the Refactor Preview. */
-export async function exportReportCommand(ctx: Ctx, view: OperatorView, clicked?: unknown): Promise<boolean> {
+export async function exportReportCommand(ctx: Ctx, view: OperatorView, clicked?: unknown, outFolder?: unknown): Promise<boolean> {
   const source = urisFromArgs(clicked, undefined)[0] ?? view.currentTarget ?? activeEditorUri(isPython);
   if (!source) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Analyze a model first: open a modeling_*.py file or run "Analyze Operator Support" on a folder.'));
     return false;
   }
   const root = vscode.workspace.getWorkspaceFolder(source)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-  const picked = await vscode.window.showOpenDialog({
+  // A folder passed as the second argument (scripts, tests) skips the dialog.
+  const picked = outFolder instanceof vscode.Uri ? [outFolder] : await vscode.window.showOpenDialog({
     title: vscode.l10n.t('Folder for the operator support report'),
     canSelectFiles: false,
     canSelectFolders: true,

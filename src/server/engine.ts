@@ -10,7 +10,7 @@ import { loadCatalog, declareSupported } from '../core/catalog';
 import { analyzeTree, analyzeModelFolder, looksLikeModelCode, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from '../core/analysis';
 import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../core/quantize';
 import { diagnoseLayer } from '../core/layer/diagnostics';
-import * as fs from 'fs';
+import { builtinCatalogPath as nodeBuiltinCatalogPath, readBuiltinCatalog } from '../node/catalogFile';
 import type { Message } from '../core/i18n';
 
 export type { AnalysisResult, FolderAnalysis, OpUse, QuantMode, QuantizeOutcome };
@@ -22,17 +22,16 @@ export interface CatalogState {
   problems: DiagnosticData[];
 }
 
-let builtin: string | undefined;
+let builtin: { path: string; text: string } | undefined;
 
-/** The shipped operators.yaml: next to the bundle (dist/), or in the source tree when unbundled. */
-export function builtinCatalogPath(): string {
-  const candidates = [path.join(__dirname, 'operators.yaml'), path.resolve(__dirname, '..', '..', '..', 'src', 'core', 'catalog', 'operators.yaml'), path.resolve(__dirname, '..', 'core', 'catalog', 'operators.yaml')];
-  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+/** The shipped operators.yaml (located by src/node/catalogFile.ts: dist/ when bundled, the source tree otherwise). */
+export function builtinCatalogPath(): string | undefined {
+  return builtin?.path ?? nodeBuiltinCatalogPath();
 }
 
 export function loadWorkspaceCatalog(override: { path: string; text: string } | undefined): CatalogState {
-  builtin ??= fs.readFileSync(builtinCatalogPath(), 'utf8');
-  const { catalog, problems } = loadCatalog(builtin, override);
+  builtin ??= readBuiltinCatalog();
+  const { catalog, problems } = loadCatalog(builtin.text, override);
   // Only the override's own problems belong on the user's file.
   const own = problems.filter((p) => (p.data as { file?: string } | undefined)?.file !== 'builtin');
   return { catalog, problems: own };

@@ -179,8 +179,12 @@ function render(): void {
   else if (state.step === 2) renderFindings(root);
   else if (state.step === 3) renderTarget(root);
   else renderPreview(root);
-  document.getElementById(`step-${state.step}-title`)?.focus();
+  // Move focus to the step's heading only when the step changes (not while the user types).
+  if (state.step !== lastStep) document.getElementById(`step-${state.step}-title`)?.focus();
+  lastStep = state.step;
 }
+
+let lastStep = 0;
 
 function setBusy(message: string): void {
   const busy = document.getElementById('busy')!;

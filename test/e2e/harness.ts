@@ -55,10 +55,22 @@ export async function quickOpen(page: Page, relativePath: string): Promise<void>
 
 /** Runs a palette command (F1) by its title. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  const input = await openQuickInput(page, 'F1');
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.press('Enter');
+  // The extension's commands join the palette only once the extension host has registered it:
+  // until then, close the palette and ask again.
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const input = await openQuickInput(page, 'F1');
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 3_000 });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no command "${title}" in the palette after 60s (is the extension loaded? see vscode-logs/)`);
+      await page.keyboard.press('Escape');
+    }
+  }
+  await row.click();
 }
 
 export function explorerRow(page: Page, name: string): Locator {
@@ -72,4 +84,31 @@ export function menuItem(page: Page, title: string): Locator {
 
 export function resultsPath(dir: string, index: number, label: string): string {
   return join(dir, `${String(index).padStart(2, '0')}-${label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+}
+
+/** The Refactor Preview panel (VS Code's bulk edit view). */
+export function refactorPreview(page: Page): Locator {
+  return page.locator('.bulk-edit-panel');
+}
+
+/**
+ * Ticks every entry of the Refactor Preview and presses Apply. Entries that need confirmation
+ * start unchecked (docs/architecture.md), so this is what a user has to do too.
+ */
+export async function confirmAndApply(page: Page, shot: (label: string) => Promise<string>): Promise<void> {
+  const panel = refactorPreview(page);
+  await panel.locator('.monaco-list-row').first().waitFor({ timeout: TIMEOUT });
+  const boxes = panel.locator('.monaco-list-row input.edit-checkbox');
+  const count = await boxes.count();
+  if (count === 0) throw new Error('the Refactor Preview shows no entries with a checkbox');
+  for (let i = 0; i < count; i++) {
+    const box = boxes.nth(i);
+    if (!(await box.isChecked())) await box.click();
+  }
+  for (let i = 0; i < count; i++) {
+    if (!(await boxes.nth(i).isChecked())) throw new Error(`Refactor Preview entry ${i + 1} stayed unchecked after clicking it`);
+  }
+  await shot('refactor-preview-confirmed');
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  await panel.locator('.monaco-list-row').first().waitFor({ state: 'detached', timeout: TIMEOUT });
 }

@@ -22,7 +22,8 @@ function prng(seed: number): () => number {
   };
 }
 
-describe('server documents: incremental parsing', () => {
+describe('server documents: incremental parsing', function () {
+  this.timeout(30000);
   it('keeps the tree equal to a fresh parse through 200 random edits (multi-line, CJK, CRLF)', async () => {
     const syntax = await nodeSyntax();
     const store = new DocumentStore(syntax);

@@ -140,6 +140,18 @@ describe('language server: operator-support diagnostics (Python)', function () {
     server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(override), type: 2 }] });
     await server.diagnosticsFor(uriOf(override), (d) => d.length === 0);
     assert.ok(server.alive());
+    // With the file present, the quick fix edits it in place (whole-text replace, still previewable).
+    const conv = at(warnings(await server.diagnosticsFor(uri, (d) => at(warnings(d), lineOf(text, 'nn.Conv1d')) !== undefined)), lineOf(text, 'nn.Conv1d'))!;
+    const fix = (await server.codeActions(uri, conv.range, [conv])).find((a) => a.kind === 'quickfix')!;
+    const edit = fix.edit as WorkspaceEdit;
+    assert.strictEqual(edit.documentChanges!.length, 1);
+    const change = edit.documentChanges![0] as TextDocumentEdit;
+    assert.strictEqual(change.textDocument.uri, uriOf(override));
+    const replace = change.edits[0] as TextEdit & { annotationId?: string };
+    assert.deepStrictEqual(replace.range, { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } });
+    assert.match(replace.newText, /^version: 1/);
+    assert.match(replace.newText, /Conv/);
+    assert.strictEqual(edit.changeAnnotations![replace.annotationId!].needsConfirmation, true);
   });
 
   it('answers atb/analyze with the module tree and totals', async () => {

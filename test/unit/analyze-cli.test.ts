@@ -81,6 +81,9 @@ describe('cli: atb-migrate analyze', function () {
 
   it('analyses a config-only folder and says so (real Mixtral metadata)', async function () {
     if (!fs.existsSync(MIXTRAL)) return this.skip();
+    const text = await run([MIXTRAL, '--out', 'first']);
+    assert.match(text.out, /config\.json: MixtralForCausalLM, 32 layers, GQA attention \(32 heads, 8 KV heads\), RMSNorm, activation silu/);
+    assert.match(text.out, /MoE: 8 experts, top-2, 0 shared/);
     const r = await run([MIXTRAL, '--json']);
     assert.strictEqual(r.code, 0, r.err);
     const summary = JSON.parse(r.out);

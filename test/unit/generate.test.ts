@@ -204,6 +204,8 @@ describe('generate: torch-like v3 files', function () {
     assert.strictEqual(files[0].path, `${OUT}/my_llama/flash_causal_my_llama_v3.py`);
     assert.match(byName(files, 'modeling_'), /MY_LLAMA_EMBEDDING_PARALLEL_THRESHOLD = 64000/);
     assert.match(byName(files, 'flash_causal_'), /class FlashMy_llamaForCausalLMV3/);
+    const differs = problems.find((x) => x.code === 'generate.model-type-differs')!;
+    assert.match(formatMessage(differs.message), /set model_type to "my_llama"/);
     // layer 0's down_proj is W8A8 but now a fallback layer.
     const p = problems.find((x) => x.code === 'modelDir.quant.fallback-not-float')!;
     assert.match(formatMessage(p.message), /model\.layers\.0\.mlp\.down_proj is a fallback/);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { formatMessage } from '../../src/core/i18n';
 import '../../src/core/messages';
 import { readModelFolder, type ReadResult } from '../../src/core/modelDir';
+import { detectLayout } from '../../src/core/modelDir/layout';
 import { nodeFileReader } from '../../src/node/fileReader';
 import { FIXTURES, REAL_MODELS, llamaTensors, tempDir, writeRawSafetensors, writeSafetensors } from './modelDirHelpers';
 
@@ -95,6 +96,22 @@ describe('modelDir: reading transformers model folders', () => {
     ]);
     const packed = r.problems.find((p) => p.code === 'modelDir.packed-qkv')!;
     assert.match(formatMessage(packed.message), /internlm2 packs q\/k\/v as `wqkv`: mapped/);
+  });
+
+  it('finds the text layer stack next to a vision tower, and names under a `h.N` container', () => {
+    const names = [
+      'vision_tower.encoder.layers.0.self_attn.q_proj.weight',
+      'vision_tower.encoder.layers.1.self_attn.q_proj.weight',
+      'vision_tower.encoder.layers.2.self_attn.q_proj.weight',
+      'language_model.model.embed_tokens.weight',
+      'language_model.lm_head.weight',
+      'language_model.model.norm.weight',
+      ...[0, 1].flatMap((i) => ['input_layernorm', 'post_attention_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'].map((n) => `language_model.model.layers.${i}.${n}.weight`)),
+    ];
+    const l = detectLayout(names, 'llava', 2);
+    assert.deepStrictEqual([l.root, l.layersKey, l.layerCount, l.embed, l.lmHead, l.family], ['language_model.model', 'layers', 2, 'language_model.model.embed_tokens', 'language_model.lm_head', 'mapped']);
+    const qwen1 = detectLayout(['transformer.wte.weight', 'transformer.ln_f.weight', 'lm_head.weight', 'transformer.h.0.ln_1.weight', 'transformer.h.0.ln_2.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_attn.bias', 'transformer.h.0.attn.c_proj.weight', 'transformer.h.0.mlp.w1.weight', 'transformer.h.0.mlp.w2.weight', 'transformer.h.0.mlp.c_proj.weight'], 'qwen', 1);
+    assert.deepStrictEqual([qwen1.root, qwen1.layersKey, qwen1.qkv, qwen1.qkvPacking, qwen1.qkvBias, qwen1.gateUp, qwen1.down], ['transformer', 'h', ['c_attn'], 'contiguous', true, ['w2', 'w1'], 'c_proj']);
   });
 
   it('a broken config.json is an error with the parser detail, and gives no spec', async () => {

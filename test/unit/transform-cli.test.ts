@@ -152,6 +152,44 @@ describe('atb-migrate transform (CLI, in-process)', function () {
     assert.ok(/辅助函数/.test(summary.refused[0].message));
   });
 
+  it('broken inputs (truncated, binary, empty, missing .h): exit 1, a reason for each, nothing written', async () => {
+    const good = fs.readFileSync(path.join(FIXTURES, 'packed-rope', 'flash_attention_rope_layer.cpp'), 'utf8');
+    const header = fs.readFileSync(path.join(FIXTURES, 'packed-rope', 'flash_attention_rope_layer.h'), 'utf8');
+    fs.writeFileSync(path.join(tmp, 'cut_layer.cpp'), good.slice(0, Math.floor(good.length / 2)));
+    fs.writeFileSync(path.join(tmp, 'cut_layer.h'), header);
+    fs.writeFileSync(path.join(tmp, 'blob_layer.cpp'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3, 0, 255, 254]));
+    fs.writeFileSync(path.join(tmp, 'blob_layer.h'), header);
+    fs.writeFileSync(path.join(tmp, 'empty_layer.cpp'), '');
+    fs.writeFileSync(path.join(tmp, 'empty_layer.h'), '');
+    const before = tree(tmp);
+    const r = await cli(['-s', '.', '--json'], tmp);
+    assert.strictEqual(r.code, 1);
+    const summary = JSON.parse(r.out);
+    assert.deepStrictEqual(
+      summary.refused.map((x: { input: string; code: string }) => [path.basename(x.input), x.code]),
+      [
+        ['blob_layer.cpp', 'quantize.not-text'],
+        ['cut_layer.cpp', 'quantize.syntax-error'],
+        ['empty_layer.cpp', 'quantize.empty'],
+      ],
+    );
+    assert.deepStrictEqual(tree(tmp), before);
+    const single = await cli(['-s', 'cut_layer.cpp', '-l', 'debug'], tmp);
+    assert.strictEqual(single.code, 1);
+    assert.ok(/line \d+/.test(single.err), single.err);
+    fs.rmSync(path.join(tmp, 'cut_layer.h'));
+    const noHeader = await cli(['-s', 'cut_layer.cpp'], tmp);
+    assert.strictEqual(noHeader.code, 1);
+    assert.ok(noHeader.err.includes('quantize.missing-header'), noHeader.err);
+  });
+
+  it('-l debug lists the new tensors and renames', async () => {
+    copyCase('packed-rope', tmp);
+    const r = await cli(['-s', '.', '-l', 'debug'], tmp);
+    assert.strictEqual(r.code, 0);
+    assert.ok(r.err.includes('IN_QKVMIXEDLINEARWEIGHT_DEQSCALE') && r.err.includes('QuantFlashAttentionRopeLayerBinder'), r.err);
+  });
+
   it('bad usage exits 2: no source, unknown flag, bad -l, missing path', async () => {
     for (const args of [[], ['--frobnicate', '-s', '.'], ['-s', '.', '-l', 'loud'], ['-s', 'does/not/exist.cpp'], ['-s']]) {
       const r = await cli(args, tmp);

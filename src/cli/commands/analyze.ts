@@ -148,7 +148,8 @@ async function analyze(options: Options & { input: string }, io: CliIO): Promise
 }
 
 function reportProblem(log: Logger, p: DiagnosticData, t: (m: Message) => string): void {
-  const m = msg('analysis.cli.problemAt', { file: String((p.data as { file?: string })?.file ?? ''), line: p.range.start.line + 1, text: t(p.message) });
+  // A missing file has no line to point at.
+  const m = p.code === 'atb.config.missing' ? p.message : msg('analysis.cli.problemAt', { file: String((p.data as { file?: string })?.file ?? ''), line: p.range.start.line + 1, text: t(p.message) });
   if (p.severity === 'error') log.error(m);
   else log.warning(m);
 }
@@ -198,6 +199,12 @@ function printSummary(analysis: AnalysisResult | FolderAnalysis, files: Generate
     return;
   }
   log.info(msg('analysis.cli.model', { modelClass: summary.modelClass }));
+  if ('facts' in analysis && analysis.config) {
+    const f = analysis.facts;
+    const position = f.positionEmbedding === 'rope' ? `rope θ=${f.ropeTheta}${f.ropeScaling ? ' ' + f.ropeScaling : ''}` : (f.positionEmbedding ?? '?');
+    log.info(msg('analysis.cli.facts', { architecture: f.architecture ?? f.modelType ?? '?', layers: f.numLayers ?? '?', attention: f.attention ?? '?', heads: f.numHeads ?? '?', kvHeads: f.numKvHeads ?? '?', norm: f.norm ?? '?', activation: f.activation ?? '?', position }));
+    if (f.moe) log.info(msg('analysis.cli.moe', { experts: f.moe.experts, topK: f.moe.topK ?? '?', shared: f.moe.sharedExperts ?? 0 }));
+  }
   log.info(msg('analysis.cli.counts', { ...summary.counts, total: summary.counts.native + summary.counts.fused + summary.counts.view + summary.counts.unsupported }));
   if (summary.unsupported.length) {
     log.info(msg('analysis.cli.unsupportedHeader', { count: summary.unsupported.length }));

@@ -144,6 +144,8 @@ export const transformCommand: CliCommand = {
       for (const r of converted) {
         const inCount = r.outcome.report.counts.find((c) => c.name.startsWith('IN_'));
         log.info(msg('quantize.cli.added', { input: r.input, count: r.outcome.report.addedTensors.length, before: inCount?.before ?? '?', after: inCount?.after ?? '?' }));
+        log.debug(msg('quantize.cli.tensors', { input: r.input, names: r.outcome.report.addedTensors.join(', ') }));
+        for (const x of r.outcome.report.renamed) log.debug(msg('quantize.cli.renamed', { input: r.input, from: x.from, to: x.to }));
         for (const out of r.outcome.report.outputs) {
           log.info(msg(options.dryRun ? 'quantize.cli.would-write' : 'quantize.cli.wrote', { path: target(out) }));
         }

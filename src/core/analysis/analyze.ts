@@ -8,7 +8,7 @@ import type { DiagnosticData, Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax, Tree } from '../syntax';
 import { buildIndex, constructedNames, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
-import { normalizeCallee, scanFunction, type ScanUse } from './scan';
+import { normalizeCallee, scanFunction, signature, type ScanUse } from './scan';
 import type { AnalysisResult, ModuleNode, OpUse } from './types';
 import './messages';
 
@@ -293,6 +293,7 @@ class FileAnalyzer {
       norm: /norm/i.test(cls.name),
     };
     const uses: OpUse[] = [];
+    const signatures = new Map<string, string>();
     const done = new Set<string>();
     const queue: { kind: 'method' | 'helper'; name: string }[] = [{ kind: 'method', name: 'forward' }];
     for (const decorator of cls.decorators) {
@@ -323,7 +324,11 @@ class FileAnalyzer {
         attention = attention || /attention|attn/i.test(callee.name);
       }
       if (!fn) continue;
-      const scan = scanFunction(fn, { ...ctx, source, attention });
+      const fnCtx = { ...ctx, source, attention };
+      const sigKey = `${attention}`;
+      let sig = signatures.get(sigKey);
+      if (sig === undefined) signatures.set(sigKey, (sig = signature(fnCtx)));
+      const scan = scanFunction(fn, { ...fnCtx, signature: sig });
       for (const use of scan.uses) uses.push(this.absolute(use, fn.startPosition.row + rowDelta, owner));
       queue.push(...scan.calls);
     }

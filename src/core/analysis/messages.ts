@@ -31,6 +31,8 @@ export default registerMessages({
     'analysis.cli.counts': '{total} operation uses: {native} native, {fused} fused, {view} view, {unsupported} unsupported',
     'analysis.cli.unsupportedHeader': 'Unsupported ({count}):',
     'analysis.cli.wrote': 'Wrote {file}',
+    'analysis.cli.facts': 'config.json: {architecture}, {layers} layers, {attention} attention ({heads} heads, {kvHeads} KV heads), {norm}, activation {activation}, position {position}',
+    'analysis.cli.moe': 'MoE: {experts} experts, top-{topK}, {shared} shared',
   },
   'zh-cn': {
     'analysis.reason.unknown': '`{name}` 不在算子目录中，没有已知的 ATB 映射（如有对应实现，可在 .atb-migrate.yaml 中声明）',
@@ -62,5 +64,7 @@ export default registerMessages({
     'analysis.cli.counts': '共 {total} 处算子使用：原生 {native}，融合 {fused}，视图 {view}，不支持 {unsupported}',
     'analysis.cli.unsupportedHeader': '不支持（{count}）：',
     'analysis.cli.wrote': '已写入 {file}',
+    'analysis.cli.facts': 'config.json：{architecture}，{layers} 层，{attention} 注意力（{heads} 个头，{kvHeads} 个 KV 头），{norm}，激活函数 {activation}，位置编码 {position}',
+    'analysis.cli.moe': 'MoE：{experts} 个专家，top-{topK}，{shared} 个共享专家',
   },
 });

@@ -21,6 +21,8 @@ export interface ClassInfo {
   delta: number;
   /** The text `node` was parsed from: node offsets index into it, not into a newer text. */
   source: string;
+  /** Memo of constructedNames(). */
+  constructed?: { classes: string[]; dispatch: string[] };
   bases: string[];
   methods: Map<string, Node>;
   /** `self.x = <tensor-producing call>` in __init__, in order (may repeat an attr in if/else branches). */
@@ -267,6 +269,10 @@ function classifyValue(right: Node, type: string, source: string): 'module' | 'f
 
 /** Local classes a class's __init__ constructs, read from the __init__ text (`Cls(`, `init_method(Cls`, `X_CLASSES[`). */
 export function constructedNames(info: ClassInfo, source: string): { classes: string[]; dispatch: string[] } {
+  return (info.constructed ??= readConstructedNames(info, source));
+}
+
+function readConstructedNames(info: ClassInfo, source: string): { classes: string[]; dispatch: string[] } {
   const init = info.methods.get('__init__');
   if (!init) return { classes: [], dispatch: [] };
   const body = text(init, source);

@@ -32,6 +32,8 @@ export interface ScanContext {
   attention: boolean;
   /** Inside a norm class: `x * torch.rsqrt(...)` is the RmsNorm idiom. */
   norm: boolean;
+  /** `signature(ctx)` computed once by the caller (it is the same for every method of a class). */
+  signature?: string;
 }
 
 const SCAN_TYPES = [
@@ -104,7 +106,7 @@ export function clearScanCache(catalog: Catalog): void {
 
 /** Scans `fn` (a function_definition), using and filling the per-catalogue cache. */
 export function scanFunction(fn: Node, ctx: ScanContext): ScanResult {
-  const key = `${text(fn, ctx.source)}\u0000${signature(ctx)}`;
+  const key = `${text(fn, ctx.source)}\u0000${ctx.signature ?? signature(ctx)}`;
   let perCatalog = cache.get(ctx.catalog);
   if (!perCatalog) cache.set(ctx.catalog, (perCatalog = new Map()));
   const hit = perCatalog.get(key);
@@ -115,8 +117,16 @@ export function scanFunction(fn: Node, ctx: ScanContext): ScanResult {
   return result;
 }
 
+const fileSignatures = new WeakMap<FileIndex, string>();
+
+function fileSignature(index: FileIndex): string {
+  let sig = fileSignatures.get(index);
+  if (sig === undefined) fileSignatures.set(index, (sig = [...index.functions.keys()].join(',')));
+  return sig;
+}
+
 /** Everything outside the function text that changes its scan. */
-function signature(ctx: ScanContext): string {
+export function signature(ctx: ScanContext): string {
   const cls = ctx.cls;
   return [
     cls?.name ?? '',
@@ -126,7 +136,7 @@ function signature(ctx: ScanContext): string {
     cls ? [...cls.functionAttrs].map(([a, f]) => (ctx.index.functions.has(f) ? `${a}=${f}` : '')).join(',') : '',
     cls ? [...cls.scalarAttrs.keys()].join(',') : '',
     cls ? [...cls.methods.keys()].join(',') + '|' + cls.bases.join(',') : '',
-    [...ctx.index.functions.keys()].join(','),
+    fileSignature(ctx.index),
   ].join('\u0001');
 }
 

@@ -119,6 +119,9 @@ export function generateV3(spec: ModelSpec, options: GenerateOptions): { files: 
   for (const part of todos) {
     problems.push({ severity: 'warning', code: `generate.todo.${part}`, message: msg(`generate.todo.${part}`, { file: files[1].name, why: why[part] }) });
   }
+  if (spec.modelType && modelType !== spec.modelType) {
+    problems.push({ severity: 'warning', code: 'generate.model-type-differs', message: msg('generate.model-type-differs', { modelType, configType: spec.modelType }) });
+  }
   if (!PYTHON_GRAPH_MODEL_TYPES.includes(modelType)) {
     problems.push({ severity: 'info', code: 'generate.allow-list', message: msg('generate.allow-list', { modelType }) });
   }

@@ -39,12 +39,30 @@ export interface CountConst {
   value: number | undefined;
 }
 
-export interface Assignment {
-  /** Text after `var.`, whitespace removed, e.g. `normParam.epsilon`. */
-  path: string;
-  statement: Node;
-  value: Node;
+/** Where some text is, without holding a syntax node. */
+export interface Span {
+  startIndex: number;
+  endIndex: number;
+  text: string;
 }
+
+/** `var.path = value` inside the layer function. */
+export class Assignment {
+  private stmt?: Node;
+  constructor(
+    /** Text after `var.`, whitespace removed, e.g. `normParam.epsilon`. */
+    readonly path: string,
+    readonly expr: Node,
+    readonly value: Span,
+  ) {}
+  /** The enclosing statement (with its `;`), looked up only when an edit needs it. */
+  get statement(): Node {
+    return (this.stmt ??= enclosingStatement(this.expr));
+  }
+}
+
+/** `name.a.b =` at the start of an assignment's text (plain `=` only). */
+const FIELD_ASSIGNMENT = /^(\w+)\s*\.\s*((?:\w+\s*\.\s*)*\w+)\s*=(?!=)\s*/;
 
 export interface ParamVar {
   name: string;
@@ -229,6 +247,7 @@ const COUNT_NAME = /^(IN|OUT|INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_(COUNT|NU
 function findCounts(file: SourceFile): CountConst[] {
   const out: CountConst[] = [];
   for (const decl of ofType(file.tree.rootNode, ['init_declarator'])) {
+    if (!COUNT_NAME.test(/^\w*/.exec(decl.text)![0])) continue;
     const name = decl.childForFieldName('declarator');
     const value = decl.childForFieldName('value');
     if (!name || !value || name.type !== 'identifier' || !COUNT_NAME.test(name.text)) continue;
@@ -323,14 +342,15 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
         }
       }
     } else if (n.type === 'assignment_expression') {
-      const left = n.childForFieldName('left');
-      const right = n.childForFieldName('right');
-      if (!left || !right || left.type !== 'field_expression') continue;
-      const base = fieldBase(left);
-      if (!base) continue;
-      const path = stripSpace(left.text).slice(base.length + 1);
+      // The node's own short text tells the target; fields are fetched only for tensor-id lists.
+      const text = n.text;
+      const m = FIELD_ASSIGNMENT.exec(text);
+      if (!m) continue;
+      const base = m[1];
+      const path = stripSpace(m[2]);
       if (path === 'inTensorIds' || path === 'outTensorIds') {
-        const list = idList(right);
+        const right = n.childForFieldName('right');
+        const list = right ? idList(right) : undefined;
         const g = node(base);
         if (path === 'inTensorIds') {
           g.inputAssignments++;
@@ -339,7 +359,7 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
         continue;
       }
       const list = model.assignments.get(base) ?? [];
-      list.push({ path, statement: enclosingStatement(n), value: right });
+      list.push(new Assignment(path, n, { startIndex: n.startIndex + m[0].length, endIndex: n.endIndex, text: text.slice(m[0].length) }));
       model.assignments.set(base, list);
     } else if (n.type === 'call_expression') {
       if (!n.text.includes('operation')) continue; // only calls that create a node's operation matter
@@ -361,13 +381,6 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
   }
   model.nodes = [...byName.values()].filter((g) => g.createStatement || g.inputs);
   return model;
-}
-
-/** `a.b.c` -> `a` when the innermost object is a plain identifier. */
-function fieldBase(expr: Node): string | undefined {
-  let cur: Node | null = expr;
-  while (cur && cur.type === 'field_expression') cur = cur.childForFieldName('argument');
-  return cur?.type === 'identifier' ? cur.text : undefined;
 }
 
 export function freeModel(model: LayerModel): void {

@@ -121,32 +121,53 @@ export const STANDARD_LAYOUT: WeightLayout = {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const moduleOf = (name: string) => name.slice(0, name.lastIndexOf('.') < 0 ? name.length : name.lastIndexOf('.'));
 
+/**
+ * `<root>.<container>.<N>.<rest>` located with indexOf and a digit loop: this runs on every tensor
+ * name of the index (tens of thousands), where a regex or a split per name dominates the read.
+ */
+function locateLayer(name: string): { at: number; key: string; index: number; restAt: number } | undefined {
+  let best: { at: number; key: string; index: number; restAt: number } | undefined;
+  for (const key of LAYER_CONTAINERS) {
+    let at = name.startsWith(key + '.') ? 0 : -1;
+    let from = 0;
+    for (;;) {
+      if (at < 0) {
+        const dot = name.indexOf('.' + key + '.', from);
+        if (dot < 0) break;
+        at = dot + 1;
+      }
+      let i = at + key.length + 1;
+      const digitsFrom = i;
+      let index = 0;
+      while (i < name.length && name.charCodeAt(i) >= 48 && name.charCodeAt(i) <= 57) index = index * 10 + name.charCodeAt(i++) - 48;
+      if (i > digitsFrom && name.charCodeAt(i) === 46 /* . */) {
+        if (!best || at < best.at) best = { at, key, index, restAt: i + 1 };
+        break;
+      }
+      from = at + key.length;
+      at = -1;
+    }
+  }
+  return best;
+}
+
 /** Finds the layer stack; with several (vision + text), the one whose depth is `expectedLayers`. */
 function findLayerStack(names: string[], expectedLayers?: number): { root: string; key: string; count: number; layer0: Set<string>; biases: Set<string> } | undefined {
   const stacks = new Map<string, { root: string; key: string; indexes: Set<number>; layer0: Set<string>; biases: Set<string> }>();
-  const containers = new Set(LAYER_CONTAINERS);
   for (const name of names) {
-    // `<root>.<container>.<N>.<rest>`, found by splitting (a regex with a leading `(.*)` backtracks on every name).
-    const parts = name.split('.');
-    let at = -1;
-    for (let i = 0; i + 2 < parts.length; i++) {
-      if (containers.has(parts[i]) && /^\d+$/.test(parts[i + 1])) {
-        at = i;
-        break;
-      }
-    }
-    if (at < 0) continue;
-    const root = parts.slice(0, at).join('.');
-    const id = `${root}|${parts[at]}`;
+    const hit = locateLayer(name);
+    if (!hit) continue;
+    const root = hit.at > 0 ? name.slice(0, hit.at - 1) : '';
+    const id = `${root}|${hit.key}`;
     let stack = stacks.get(id);
-    if (!stack) stacks.set(id, (stack = { root, key: parts[at], indexes: new Set(), layer0: new Set(), biases: new Set() }));
-    const index = Number(parts[at + 1]);
-    stack.indexes.add(index);
-    if (index === 0) {
-      const rest = parts.slice(at + 2);
-      const module = rest.slice(0, -1).join('.') || rest[0];
+    if (!stack) stacks.set(id, (stack = { root, key: hit.key, indexes: new Set(), layer0: new Set(), biases: new Set() }));
+    stack.indexes.add(hit.index);
+    if (hit.index === 0) {
+      const rest = name.slice(hit.restAt);
+      const lastDot = rest.lastIndexOf('.');
+      const module = lastDot < 0 ? rest : rest.slice(0, lastDot);
       stack.layer0.add(module);
-      if (rest[rest.length - 1] === 'bias') stack.biases.add(module);
+      if (rest.endsWith('.bias')) stack.biases.add(module);
     }
   }
   const all = [...stacks.values()].filter((s) => s.layer0.size > 0);

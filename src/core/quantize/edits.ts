@@ -19,7 +19,7 @@ export class EditList {
   replace(start: number, end: number, text: string): void {
     this.edits.push({ start, end, text, seq: this.edits.length });
   }
-  replaceNode(node: Node, text: string): void {
+  replaceNode(node: { startIndex: number; endIndex: number }, text: string): void {
     this.replace(node.startIndex, node.endIndex, text);
   }
   insert(at: number, text: string): void {

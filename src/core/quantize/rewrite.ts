@@ -209,14 +209,14 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   const cppEdits = edits.cpp!;
 
-  // 3. Enum: the block goes among the inputs, just before the first OUT_ entry.
+  // 3. Enum: the block goes among the inputs, right after the last input entry before OUT_*.
   const enumEdits = edits[tensorEnum.file]!;
-  const firstOut = tensorEnum.entries.find((e) => e.kind === 'out')!;
-  const lineStart = enumEdits.lineStart(firstOut.node.startIndex);
-  const lead = enumEdits.text.slice(lineStart, firstOut.node.startIndex);
-  if (/^[ \t]*$/.test(lead)) {
-    const eol = enumEdits.eol;
-    enumEdits.insert(lineStart, lead + QUANT_BLOCK_COMMENT + eol + added.map((n) => lead + n + ',' + eol).join(''));
+  const outAt = tensorEnum.entries.findIndex((e) => e.kind === 'out');
+  const firstOut = tensorEnum.entries[outAt];
+  const lastIn = tensorEnum.entries[outAt - 1];
+  if (lastIn && lastIn.node.endPosition.row < firstOut.node.startPosition.row) {
+    const indent = enumEdits.indentAt(lastIn.node.startIndex);
+    enumEdits.insertLinesAfter(lastIn.node, [QUANT_BLOCK_COMMENT, ...added.map((n) => n + ',')], indent);
   } else {
     enumEdits.insert(firstOut.node.startIndex, added.map((n) => n + ', ').join(''));
   }
@@ -236,7 +236,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const assignments = model.assignments.get(paramVar) ?? [];
     const decl = model.paramVars.get(paramVar)![0].declaration;
     const firstCreate = users(paramVar).map((g) => g.createStatement!).sort((a, b) => a.startIndex - b.startIndex)[0];
-    const before = assignments.filter((a) => a.statement.startIndex < firstCreate.startIndex && a.statement.startIndex > decl.startIndex);
+    const before = assignments.filter((a) => a.expr.startIndex < firstCreate.startIndex && a.expr.startIndex > decl.startIndex);
     const anchor = before.length ? before[before.length - 1].statement : decl;
     const lines: string[] = [];
     for (const [path, value] of fields) {

@@ -56,10 +56,17 @@ export class WizardPanel {
   ) {
     WizardPanel.current = this;
     this.state = restored ?? initialState();
-    // A restored state's own paths were offered before; they stay allowed.
+    // A restored state comes from the webview's storage: keep only paths that are still what we offered
+    // (a model folder with config.json, existing target folders).
     if (restored) {
-      if (restored.sourceDir) this.allowedSources.add(restored.sourceDir);
-      for (const t of restored.targets) this.allowedTargets.add(t.dir);
+      if (restored.sourceDir && !fs.existsSync(path.join(restored.sourceDir, 'config.json'))) {
+        this.state = { ...initialState(), sourceCandidates: [] };
+      } else if (restored.sourceDir) this.allowedSources.add(restored.sourceDir);
+      this.state.sourceCandidates = this.state.sourceCandidates.filter((d) => fs.existsSync(path.join(d, 'config.json')));
+      for (const d of this.state.sourceCandidates) this.allowedSources.add(d);
+      this.state.targets = this.state.targets.filter((t) => fs.existsSync(t.dir) && fs.statSync(t.dir).isDirectory());
+      for (const t of this.state.targets) this.allowedTargets.add(t.dir);
+      if (this.state.targetDir && !this.allowedTargets.has(this.state.targetDir)) this.state.targetDir = undefined;
     }
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'atb.svg');
     panel.webview.html = this.html();

@@ -6,29 +6,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { Flow, TIMEOUT, explorerRow, menuItem, quickOpen, runCommand } from '../harness';
+import { Flow, TIMEOUT, confirmAndApply, explorerRow, menuItem, quickOpen, refactorPreview, runCommand } from '../harness';
 
 const LAYER_DIR = 'atb_models/models/tinyllama/layer';
 const LAYER = 'flash_attention_rope_layer.cpp';
 
 /** The Refactor Preview lists `names`, nothing is on disk yet; Apply writes them and the explorer shows them. */
 async function previewThenApply(page: Page, workspace: string, names: string[], shot: (l: string) => Promise<string>): Promise<void> {
-  const rows = names.map((name) => page.locator('.monaco-list-row', { hasText: name }).first());
-  for (const row of rows) await row.waitFor({ timeout: TIMEOUT });
+  for (const name of names) await refactorPreview(page).locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: TIMEOUT });
   for (const name of names) {
     if (existsSync(join(workspace, LAYER_DIR, name))) throw new Error(`${name} was written before Apply`);
   }
   await shot('refactor-preview');
-  // The entries need confirmation, so VS Code lists them unchecked (docs/architecture.md): tick
-  // each one as a user would, then Apply.
-  for (const row of rows) {
-    const box = row.locator('.monaco-checkbox, .monaco-custom-toggle, input[type="checkbox"]').first();
-    const checked = async () => box.evaluate((el) => (el instanceof HTMLInputElement ? el.checked : el.getAttribute('aria-checked') === 'true' || el.classList.contains('checked')));
-    if (!(await checked())) await box.click();
-    if (!(await checked())) throw new Error('a Refactor Preview entry did not become checked when clicked');
-  }
-  await shot('entries-confirmed');
-  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  await confirmAndApply(page, shot);
   for (const name of names) await explorerRow(page, name).waitFor({ timeout: TIMEOUT });
   for (const name of names) {
     if (!existsSync(join(workspace, LAYER_DIR, name))) throw new Error(`${name} is in the explorer but not on disk`);
