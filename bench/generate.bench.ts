@@ -44,7 +44,7 @@ export default async function (b: Bench): Promise<void> {
       if (g.files.length !== 5) throw new Error('bench generation failed');
     });
     b.atMost('read + generate, warm (1 MB index)', full.median, 50, 'ms');
-    b.ratio('read + generate vs. parsing the index', full, baseline, 6);
+    b.ratio('read + generate vs. parsing the index', full, baseline, 3);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,9 @@
 // native module is rebuilt by name instead and Debian's rg is copied in.
 //
 // Idempotent: a stamp file records a finished install; a second run only re-checks and exits.
-// Usage: node scripts/setup-vscode.mjs [--force] [--skip-apt]
+// Usage: node scripts/setup-vscode.mjs [--force] [--skip-apt] [--optional]
+//   --optional (used by `npm test`'s pretest): when something is missing, say what and exit 0, so
+//   the tiers that need VS Code report themselves as unable to run (FAILED when CI=true).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, lstatSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -213,6 +215,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   } catch (e) {
     if (e instanceof SetupError) {
       console.error(`[setup-vscode] FAILED: ${e.message}`);
+      if (process.argv.includes('--optional')) {
+        console.error('[setup-vscode] continuing without a real VS Code: the integration and e2e tiers will say they cannot run');
+        process.exit(0);
+      }
       process.exit(1);
     }
     throw e;

@@ -10,9 +10,10 @@
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import type { SuiteResults } from '../suite/results';
 import {
-  REPO_ROOT, collectVsCodeLogs, copyWorkspace, freshResultsDir, launchChromium, makeScratch, missingPrerequisite,
+  CodeServer, REPO_ROOT, collectVsCodeLogs, copyWorkspace, freshResultsDir, launchChromium, makeScratch, missingPrerequisite,
   newPage, remoteUri, removeScratch, startCodeServer, workbenchUrl,
 } from '../runners/code-server/vscode';
 import { Flow, resultsPath, workbenchReady } from './harness';
@@ -31,11 +32,13 @@ async function runFlow(flow: Flow, root: string): Promise<{ ok: boolean; error?:
   const browserLog = createWriteStream(join(dir, 'browser.log'));
   const shots: string[] = [];
   const started = Date.now();
-  const server = await startCodeServer({ scratch, logFile: join(dir, 'code-server.log') });
-  const browser = await launchChromium();
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
   let ok = false;
   let error: string | undefined;
   try {
+    server = await startCodeServer({ scratch, logFile: join(dir, 'code-server.log') });
+    browser = await launchChromium();
     const { page } = await newPage(browser, browserLog);
     page.setDefaultTimeout(30_000);
     await page.goto(workbenchUrl(server, workspace, [['extensionDevelopmentPath', remoteUri(server, REPO_ROOT)]]));
@@ -56,15 +59,17 @@ async function runFlow(flow: Flow, root: string): Promise<{ ok: boolean; error?:
     ok = true;
   } catch (e) {
     error = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    const page = browser.contexts()[0]?.pages()[0];
+    const page = browser?.contexts()[0]?.pages()[0];
     if (page) {
       await page.screenshot({ path: join(dir, 'failure.png') }).catch(() => undefined);
       shots.push(join(dir, 'failure.png'));
     }
   } finally {
-    await browser.close().catch(() => undefined);
-    if (!ok) collectVsCodeLogs(server, dir);
-    await server.stop();
+    await browser?.close().catch(() => undefined);
+    if (server) {
+      if (!ok) collectVsCodeLogs(server, dir);
+      await server.stop();
+    }
     browserLog.end();
     removeScratch(scratch);
   }

@@ -102,6 +102,9 @@ describe('quantize layer', function () {
   it('"Sparse-Quantize Layer" on the explorer folder opens the Refactor Preview and writes nothing when discarded', async () => {
     removeOutputs('sparse_quant_');
     const folder = fixtureUri(...LAYER_DIR);
+    // There is something to preview for this folder (else "not applied" below would prove nothing).
+    const planned = await vscode.commands.executeCommand<vscode.WorkspaceEdit | undefined>('atb-migrate.quantize.editForTest', [folder], 'w8a8sc');
+    assert.ok(planned instanceof vscode.WorkspaceEdit, 'folder mode found no layer to quantize');
     // Its entries need confirmation (they start unchecked); ticking them is the UI test's job
     // (test/e2e/flows/quantize.ts). Here: the preview opens, and Discard leaves the disk alone.
     const pending = vscode.commands.executeCommand<boolean>('atb-migrate.sparseQuantizeLayer', folder, [folder]);

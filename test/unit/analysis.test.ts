@@ -374,3 +374,68 @@ describe('analysis: incremental use through analyzeTree', () => {
     parser.delete();
   });
 });
+
+describe('analysis: idioms in small modules', () => {
+  const analyze = (body: string) => {
+    const text = ['import torch', 'import torch.nn.functional as F', 'from torch import nn', '', 'class Block(nn.Module):', '    def __init__(self, config):', '        super().__init__()', '        self.proj = nn.Linear(4, 4)', '        self.conv = nn.Conv1d(4, 4, 3)', '', body].join('\n');
+    const result = analyzeSource(syntax, text, 'block.py', catalog);
+    return { text, result, list: result.uses.map((u) => `${u.name} ${u.verdict} @${u.range.start.line + 1}`) };
+  };
+
+  it('skips training-only branches and follows conditional function aliases', () => {
+    const { list } = analyze(
+      [
+        '    def forward(self, x, mask=None):',
+        '        if self.training and self.jitter > 0:',
+        '            x *= torch.empty_like(x).uniform_(0.9, 1.1)',
+        '        mask_function = create_causal_mask if self.window is None else create_sliding_window_causal_mask',
+        '        m = mask_function(x, mask)',
+        '        return self.proj(x)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(list, ['Conv1d unsupported @9', 'Linear native @8', 'create_causal_mask fused @15'].sort((a, b) => Number(a.split('@')[1]) - Number(b.split('@')[1])));
+  });
+
+  it('flags FFT, convolution, torch.compile on a method and custom CUDA ops', () => {
+    const { list, result } = analyze(
+      [
+        '    @torch.compile',
+        '    def forward(self, x):',
+        '        y = torch.fft.rfft(x, dim=-1)',
+        '        z = F.conv1d(x, self.conv.weight)',
+        '        w = torch.ops.my_ext.fused_gelu(x)',
+        '        return self.proj(y.real + z + w)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(list, [
+      'Linear native @8',
+      'Conv1d unsupported @9',
+      'torch.compile unsupported @11',
+      'torch.fft.rfft unsupported @13',
+      'F.conv1d unsupported @14',
+      'torch.ops.my_ext.fused_gelu unsupported @15',
+      '+ native @16',
+      '+ native @16',
+    ]);
+    assert.strictEqual(result.diagnostics.filter((d) => d.code === 'atb.unsupported-op').length, 5);
+  });
+
+  it('reports torch functions the catalogue does not know, without a catalogue link', () => {
+    const { result } = analyze(['    def forward(self, x):', '        return torch.special.erfcx(self.proj(x))'].join('\n'));
+    const use = result.uses.find((u) => u.name === 'torch.special.erfcx')!;
+    assert.strictEqual(use.verdict, 'unsupported');
+    assert.strictEqual(use.catalogId, undefined);
+    const d = result.diagnostics.find((x) => x.range.start.line === use.range.start.line)!;
+    assert.strictEqual(d.href, undefined);
+    assert.match(formatMessage(d.message, 'en'), /not in the operator catalogue/);
+  });
+
+  it('a workspace override changes the verdict the analysis reports', () => {
+    const override = 'entries:\n  - id: op.fft\n    verdict: native\n    atbOp: FftPlugin\n';
+    const custom = loadCatalog(readBuiltinCatalog().text, { path: '.atb-migrate.yaml', text: override }).catalog;
+    const text = ['import torch', 'from torch import nn', 'class M(nn.Module):', '    def forward(self, x):', '        return torch.fft.rfft(x)', ''].join('\n');
+    const use = analyzeSource(syntax, text, 'm.py', custom).uses.find((u) => u.name === 'torch.fft.rfft')!;
+    assert.strictEqual(use.verdict, 'native');
+    assert.strictEqual(use.atbOp, 'FftPlugin');
+  });
+});

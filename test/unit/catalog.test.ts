@@ -191,3 +191,28 @@ describe('catalog: schema file for .atb-migrate.yaml', () => {
     assert.deepStrictEqual(props, ['argCount', 'atbOp', 'id', 'note', 'verdict', 'within', ...MATCH_KEYS].sort());
   });
 });
+
+describe('catalog: the JSON schema accepts the built-in catalogue and rejects bad overrides', () => {
+  // ajv is only present as a transitive dev dependency; the check is skipped without it.
+  let validate: ((data: unknown) => boolean) | undefined;
+  before(function () {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Ajv = require('ajv');
+      const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'schemas', 'atb-migrate.schema.json'), 'utf8'));
+      validate = new (Ajv.default ?? Ajv)({ strict: false }).compile(schema);
+    } catch {
+      this.skip();
+    }
+  });
+
+  it('validates operators.yaml itself (same shape as .atb-migrate.yaml)', () => {
+    assert.strictEqual(validate!(parseDocument(builtin).toJS()), true);
+  });
+
+  it('rejects an unknown verdict and an unknown key', () => {
+    assert.strictEqual(validate!({ entries: [{ id: 'a', verdict: 'maybe' }] }), false);
+    assert.strictEqual(validate!({ entries: [{ id: 'a', verdict: 'native', colour: 'red' }] }), false);
+    assert.strictEqual(validate!({ entries: [{ id: 'a', verdict: 'native', functions: ['x'], note: { en: 'e', 'zh-cn': '中' } }] }), true);
+  });
+});

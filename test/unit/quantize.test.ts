@@ -37,6 +37,8 @@ interface Converts {
   structIn: 'h' | 'cpp';
   enumIn: 'h' | 'cpp';
   firstOut: string;
+  /** Lines the case legitimately changes beyond the common ones (V1 -> V2 moves). */
+  alsoChanged?: RegExp[];
 }
 
 const CONVERTS: Converts[] = [
@@ -168,10 +170,33 @@ const CONVERTS: Converts[] = [
     enumIn: 'cpp',
     firstOut: 'OUT_LAYEROUT',
   },
+  {
+    case: 'v1-helper',
+    symbols: ['PagedAttentionLayer', 'CreatePagedAttentionLayer', 'PagedAttentionLayerParam', 'PagedAttentionLayerTensorId'],
+    guard: ['INTERNLM_20B_PAGED_ATTENTION_LAYER_H', 'INTERNLM_20B_{P}PAGED_ATTENTION_LAYER_H'],
+    header: 'paged_attention_layer.h',
+    inBefore: 19,
+    qkv: [
+      { node: 'qLinearNode', input: 'INTERMIDATE_INPUTNORMOUT', weight: 'IN_Q_LINEARWEIGHT' },
+      { node: 'kLinearNode', input: 'INTERMIDATE_INPUTNORMOUT', weight: 'IN_K_LINEARWEIGHT' },
+      { node: 'vLinearNode', input: 'INTERMIDATE_INPUTNORMOUT', weight: 'IN_V_LINEARWEIGHT' },
+    ],
+    qkvParam: 'linearParam',
+    oProj: { node: 'selfOutLinearNode', input: 'INTERMIDATE_SELFOUT', weight: 'IN_SELFOUTLINEARWEIGHT', holder: 'IN_HOLDER', param: 'selfOutLinearParam' },
+    mlp: { node: 'mlpNode', input: 'INTERMIDATE_SELFNORMOUT', up: 'IN_MLPUPWEIGHT', gate: 'IN_MLPGATEWEIGHT', down: 'IN_MLPDOWNWEIGHT', holder: 'IN_HOLDER', param: 'mlpParam' },
+    norms: [
+      { node: 'inputNormNode', inputs: ['IN_HIDDENSTATES', 'IN_NORMWEIGHT'], param: 'rmsNormParam' },
+      { node: 'selfNormNode', inputs: ['INTERMIDATE_SELFRESIDUALADDOUT', 'IN_SELFOUTNORMWEIGHT'], param: 'rmsNormParam' },
+    ],
+    struct: 'PagedAttentionLayerParam',
+    structIn: 'h',
+    enumIn: 'cpp',
+    firstOut: 'OUT_LAYEROUT',
+    alsoChanged: [/#include "layers\//, /(ParallelParam|MlpGateParam) \w+;/, /\.(rank|rankSize) = /, /(RowParallelLinear|MlpGateLayer)\(/],
+  },
 ];
 
 const REFUSES: { case: string; code: string; w8a8sc?: boolean }[] = [
-  { case: 'v1-helper', code: 'quantize.v1-helper' },
   { case: 'unrolled-mlp', code: 'quantize.unrolled-mlp' },
   { case: 'layernorm', code: 'quantize.layer-norm' },
   { case: 'mixed-branches', code: 'quantize.mixed-branches' },
@@ -371,7 +396,7 @@ describe('quantize: W8A8 / W8A8SC rewrite of hand-written old-style layers', fun
             ...(c.guard ? [{ from: c.guard[0], to: c.guard[1].replace('{P}', GUARD_PREFIX[mode]) }] : []),
             { from: 'reshapeHeads', to: sparse ? 'sparseQuantReshapeHeads' : 'quantReshapeHeads' },
           ];
-          const changed = [/inTensorIds/, /_TENSOR_COUNT =/, /HOLDER/, /isBias = false/, /hasBias = (false|true)/, /LinearParam \w+( = \{.*\})?;/];
+          const changed = [...(c.alsoChanged ?? []), /inTensorIds/, /_TENSOR_COUNT =/, /HOLDER/, /isBias = false/, /hasBias = (false|true)/, /LinearParam \w+( = \{.*\})?;/];
           assert.deepStrictEqual(missingPreservedLines(input.cppText, cpp, renames, changed), []);
           assert.deepStrictEqual(missingPreservedLines(input.headerText!, h, renames, changed), []);
           if (/\r\n/.test(input.cppText)) {
@@ -425,8 +450,35 @@ describe('quantize: W8A8 / W8A8SC rewrite of hand-written old-style layers', fun
   it('says why for the refusals that need a hint: new style is a runtime setting, V1 names its V2 helper', () => {
     const ns = quantizeLayer(syntax, fixtureInput('new-style'), 'w8a8');
     assert.ok(!ns.ok && /packQuantType\/linearQuantType/.test(formatMessage(ns.refusal.message)));
-    const v1 = quantizeLayer(syntax, fixtureInput('v1-helper'), 'w8a8');
-    assert.ok(!v1.ok && /RowParallelLinearV2/.test(formatMessage(v1.refusal.message)) && v1.refusal.range);
+    // A V1 helper without a V2 migration (ColumnParallelLinear on the QKV path) is refused, naming the V2 helper.
+    const input = fixtureInput('packed-rope');
+    const cppText = input.cppText.replace('CreateOperation(linearParam, &qkvLinearNode.operation);', 'atb_speed::common::ColumnParallelLinear(linearParam, &qkvLinearNode.operation);');
+    assert.notStrictEqual(cppText, input.cppText);
+    const v1 = quantizeLayer(syntax, { ...input, cppText }, 'w8a8');
+    assert.ok(!v1.ok && v1.refusal.code === 'quantize.v1-helper' && /ColumnParallelLinearV2/.test(formatMessage(v1.refusal.message)) && v1.refusal.range);
+  });
+
+  it('moves V1 helpers to V2: header, call, param type, comm fields, slot layout', () => {
+    const r = ok(quantizeLayer(syntax, fixtureInput('v1-helper'), 'w8a8'));
+    const cpp = r.files[0].contents;
+    assert.ok(cpp.includes('#include "layers/parallel_layer_v2.h"') && cpp.includes('#include "layers/mlp_gate_v2.h"'));
+    assert.ok(!cpp.includes('"layers/parallel_layer.h"') && !cpp.includes('"layers/mlp_gate.h"'));
+    assert.ok(cpp.includes('atb_speed::common::ParallelParamV2 selfOutLinearParam;'));
+    assert.ok(cpp.includes('atb_speed::common::MlpGateParamV2 mlpParam;'));
+    assert.strictEqual(identifierCount(syntax, cpp, 'RowParallelLinear') + identifierCount(syntax, cpp, 'MlpGateLayer'), 0);
+    const o = fieldAssignments(syntax, cpp, 'selfOutLinearParam');
+    assert.strictEqual(o.get('commParam.rank'), 'param.rank');
+    assert.strictEqual(o.get('commParam.rankSize'), 'param.rankSize');
+    assert.ok(!o.has('rank') && !o.has('rankSize'));
+    const m = fieldAssignments(syntax, cpp, 'mlpParam');
+    assert.strictEqual(m.get('commDownParam.rank'), 'param.rank');
+    assert.strictEqual(m.get('activationType'), 'atb::infer::ActivationType::ACTIVATION_SWISH');
+    // A V1 MLP with the packed layout (3 inputs) has no V2 slot mapping: refused.
+    const input = fixtureInput('v1-helper');
+    const packed = input.cppText.replace('mlpNode.inTensorIds = {INTERMIDATE_SELFNORMOUT, IN_MLPUPWEIGHT, IN_MLPGATEWEIGHT, IN_MLPDOWNWEIGHT};', 'mlpNode.inTensorIds = {INTERMIDATE_SELFNORMOUT, IN_MLPUPWEIGHT, IN_MLPDOWNWEIGHT};');
+    assert.notStrictEqual(packed, input.cppText);
+    const refused = quantizeLayer(syntax, { ...input, cppText: packed }, 'w8a8');
+    assert.ok(!refused.ok && refused.refusal.code === 'quantize.helper-slots');
   });
 
   it('refuses a layer without its header, naming the header it looked for', () => {

@@ -145,11 +145,11 @@ describe('atb-migrate transform (CLI, in-process)', function () {
   });
 
   it('--json messages follow the locale', async () => {
-    copyCase('v1-helper', tmp);
+    copyCase('unrolled-mlp', tmp);
     const r = await cli(['-s', '.', '--json'], tmp, 'zh-cn');
     const summary = JSON.parse(r.out);
-    assert.strictEqual(summary.refused[0].code, 'quantize.v1-helper');
-    assert.ok(/辅助函数/.test(summary.refused[0].message));
+    assert.strictEqual(summary.refused[0].code, 'quantize.unrolled-mlp');
+    assert.ok(/展开的 MLP/.test(summary.refused[0].message));
   });
 
   it('broken inputs (truncated, binary, empty, missing .h): exit 1, a reason for each, nothing written', async () => {

@@ -118,6 +118,11 @@ function toRange(node: Node, rowDelta = 0): Range {
   };
 }
 
+/** Unique per use: nested operators (`a + b + c`) start at the same place but end elsewhere. */
+function useId(path: string, range: Range, name: string): string {
+  return `${path}:${range.start.line}:${range.start.character}-${range.end.line}:${range.end.character}:${name}`;
+}
+
 /** Range of a node of a (possibly cached) class, in the current text. */
 function rangeIn(cls: ClassInfo, node: Node): Range {
   return toRange(node, cls.delta);
@@ -262,7 +267,7 @@ class FileAnalyzer {
       start: { line: use.range.start.line + baseRow, character: use.range.start.character },
       end: { line: use.range.end.line + baseRow, character: use.range.end.character },
     };
-    const id = `${this.path}:${range.start.line}:${range.start.character}:${use.name}`;
+    const id = useId(this.path, range, use.name);
     return { ...use, id, owner, range };
   }
 
@@ -432,7 +437,7 @@ class FileAnalyzer {
 
   private opNode(name: string, className: string, range: Range, parent: ClassInfo, entry: CatalogEntry | undefined, reason: Message, call?: Node): ModuleNode {
     const use: OpUse = {
-      id: `${this.path}:${range.start.line}:${range.start.character}:${className}`,
+      id: useId(this.path, range, className),
       name: className,
       kind: 'module',
       verdict: entry?.verdict ?? 'unsupported',

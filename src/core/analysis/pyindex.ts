@@ -23,6 +23,8 @@ export interface ClassInfo {
   source: string;
   /** Memo of constructedNames(). */
   constructed?: { classes: string[]; dispatch: string[] };
+  /** Memo of the class part of scan signatures, per context flags. */
+  signatures?: Map<string, string>;
   bases: string[];
   methods: Map<string, Node>;
   /** `self.x = <tensor-producing call>` in __init__, in order (may repeat an attr in if/else branches). */
@@ -90,7 +92,7 @@ export function buildIndex(tree: Tree, source: string, path: string): { index: F
         break;
       }
       case 'class_definition': {
-        const key = decorators.map((d) => text(d, source)).join('\n') + '\u0000' + text(node, source);
+        const key = decorators.length ? decorators.map((d) => text(d, source)).join('\n') + '\u0000' + text(node, source) : text(node, source);
         const hit = previous.get(key) ?? next.get(key);
         let info: ClassInfo | undefined;
         if (hit) {

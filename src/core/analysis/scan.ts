@@ -121,23 +121,35 @@ const fileSignatures = new WeakMap<FileIndex, string>();
 
 function fileSignature(index: FileIndex): string {
   let sig = fileSignatures.get(index);
-  if (sig === undefined) fileSignatures.set(index, (sig = [...index.functions.keys()].join(',')));
+  if (sig === undefined) {
+    // Module-level functions and every class's methods: `self.helper()` may resolve through a base class.
+    const methods = [...index.classes.values()].map((c) => `${c.name}(${c.bases.join(',')}):${[...c.methods.keys()].join(',')}`);
+    fileSignatures.set(index, (sig = [...index.functions.keys()].join(',') + '|' + methods.join(';')));
+  }
   return sig;
 }
 
-/** Everything outside the function text that changes its scan. */
+/** Everything outside the function text that changes its scan (the class part is memoised on the class). */
 export function signature(ctx: ScanContext): string {
   const cls = ctx.cls;
-  return [
-    cls?.name ?? '',
-    ctx.attention ? 'A' : '',
-    ctx.norm ? 'N' : '',
-    cls ? cls.submodules.map((s) => s.attr).join(',') : '',
-    cls ? [...cls.functionAttrs].map(([a, f]) => (ctx.index.functions.has(f) ? `${a}=${f}` : '')).join(',') : '',
-    cls ? [...cls.scalarAttrs.keys()].join(',') : '',
-    cls ? [...cls.methods.keys()].join(',') + '|' + cls.bases.join(',') : '',
-    fileSignature(ctx.index),
-  ].join('\u0001');
+  const flags = `${ctx.attention ? 'A' : ''}${ctx.norm ? 'N' : ''}`;
+  let classPart = '';
+  if (cls) {
+    cls.signatures ??= new Map();
+    let memo = cls.signatures.get(flags);
+    if (memo === undefined) {
+      memo = [
+        cls.name,
+        cls.submodules.map((s) => s.attr).join(','),
+        [...cls.functionAttrs].map(([a, f]) => `${a}=${f}`).join(','),
+        [...cls.scalarAttrs.keys()].join(','),
+        [...cls.methods.keys()].join(',') + '|' + cls.bases.join(','),
+      ].join('\u0001');
+      cls.signatures.set(flags, memo);
+    }
+    classPart = memo;
+  }
+  return `${flags}\u0001${classPart}\u0001${fileSignature(ctx.index)}`;
 }
 
 class FunctionScanner {
@@ -160,11 +172,26 @@ class FunctionScanner {
     const body = this.fn.childForFieldName('body');
     if (!body) return { uses: this.uses, calls: this.calls };
     this.collectLocals(body);
+    const training = this.trainingOnlyRanges(body);
     for (const node of body.descendantsOfType(SCAN_TYPES)) {
-      if (node) this.visit(node);
+      if (node && !training.some(([from, to]) => node.startIndex >= from && node.startIndex < to)) this.visit(node);
     }
     this.scanNames(body);
     return { uses: this.uses, calls: this.calls };
+  }
+
+  /** Bodies of `if self.training ...:` (jitter, dropout, losses): not part of inference. */
+  private trainingOnlyRanges(body: Node): [number, number][] {
+    if (!/\bself\.training\b/.test(text(body, this.source))) return [];
+    const ranges: [number, number][] = [];
+    for (const stmt of body.descendantsOfType('if_statement')) {
+      const condition = stmt?.childForFieldName('condition');
+      const consequence = stmt?.childForFieldName('consequence');
+      if (condition && consequence && /^\(?\s*self\.training\b(?!\s*(==|is)\s*False)/.test(text(condition, this.source)) && !/\bor\b/.test(text(condition, this.source))) {
+        ranges.push([stmt!.startIndex, consequence.endIndex]);
+      }
+    }
+    return ranges;
   }
 
   // ---- scopes ---------------------------------------------------------------------------------
@@ -208,8 +235,11 @@ class FunctionScanner {
         if (scalar) this.scalarNames.add(name);
         if (dataDependent) this.tainted.add(name);
       }
-      if (left.type === 'identifier' && right.type === 'identifier' && this.ctx.index.functions.has(rightText)) {
-        this.aliases.set(text(left, this.source), rightText);
+      // `attention_interface = eager_attention_forward`, `mask_function = create_causal_mask if ... else ...`
+      const aliased = right.type === 'conditional_expression' ? right.namedChild(0) : right;
+      const aliasedText = aliased ? text(aliased, this.source) : '';
+      if (left.type === 'identifier' && aliased?.type === 'identifier' && (this.ctx.index.functions.has(aliasedText) || this.ctx.catalog.lookup('helpers', aliasedText))) {
+        this.aliases.set(text(left, this.source), aliasedText);
       }
     }
   }
@@ -392,11 +422,11 @@ class FunctionScanner {
     if (fn.type === 'identifier') {
       let name = text(fn, this.source);
       name = this.aliases.get(name) ?? name;
+      if (catalog.ignored('functions', name)) return;
       const helper = catalog.lookup('helpers', name);
       if (helper) return this.record(call, name, 'idiom', helper, callArgs(call, this.source));
       if (index.functions.has(name)) return this.callHelper(call, name);
       if (index.classes.has(name)) return;
-      if (catalog.ignored('functions', name)) return;
       const entry = catalog.lookup('functions', name);
       if (entry) this.record(call, name, 'function', entry, callArgs(call, this.source));
     }

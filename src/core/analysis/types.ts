@@ -7,7 +7,7 @@ export type { Verdict };
 
 /** One use of a torch / transformers construct in the model source, with its ATB verdict. */
 export interface OpUse {
-  /** Stable within one analysis: `<path>:<line>:<character>:<name>`. */
+  /** Stable within one analysis: `<path>:<line>:<character>-<endLine>:<endCharacter>:<name>`. */
   id: string;
   /** What was matched: `Linear`, `torch.matmul`, `Tensor.view`, `+`, `apply_rotary_pos_emb`, ... */
   name: string;

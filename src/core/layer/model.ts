@@ -230,9 +230,10 @@ function findEnum(file: SourceFile): TensorEnum | undefined {
     const entries: EnumEntry[] = [];
     for (const e of body.namedChildren) {
       if (e?.type !== 'enumerator') continue;
-      const nameNode = e.childForFieldName('name');
-      if (!nameNode) continue;
-      entries.push({ name: nameNode.text, node: e, kind: entryKind(nameNode.text) });
+      // An enumerator's text starts with its name (`IN_X` or `IN_X = 0`).
+      const name = /^\w+/.exec(e.text)?.[0];
+      if (!name) continue;
+      entries.push({ name, node: e, kind: entryKind(name) });
     }
     if (entries.some((e) => e.kind === 'in') && entries.some((e) => e.kind === 'out')) {
       const nameNode = node.childForFieldName('name');

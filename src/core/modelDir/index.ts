@@ -239,7 +239,8 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   if (maxPositions) findings.push({ key: 'maxPositions', label: msg('modelDir.f.maxPositions'), value: maxPositions.value, source: maxPositions.source });
 
   // Weights: the index, else the safetensors headers, else a .bin index.
-  const weightNames = new Set<string>();
+  // Names in the order read (an index lists each once; shards never share a tensor).
+  let names: string[] = [];
   let weightSource: ModelSpec['weights']['source'] = 'none';
   const weightFiles: string[] = [];
   let corrupt = false;
@@ -250,7 +251,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     if (index && isObject(index.weight_map)) {
       weightSource = 'index';
       weightFiles.push('model.safetensors.index.json');
-      for (const name of Object.keys(index.weight_map)) weightNames.add(name);
+      names = Object.keys(index.weight_map);
     } else if (index) {
       problems.push({ severity: 'warning', code: 'modelDir.index-no-map', message: msg('modelDir.index-no-map', { file: 'model.safetensors.index.json' }) });
     }
@@ -267,7 +268,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
         continue;
       }
       weightFiles.push(shard);
-      for (const name of header.names) weightNames.add(name);
+      for (const name of header.names) names.push(name);
     }
   }
   if (weightSource === 'none') {
@@ -278,7 +279,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
       if (index && isObject(index.weight_map)) {
         weightSource = 'bin-index';
         weightFiles.push(binIndex);
-        for (const name of Object.keys(index.weight_map)) weightNames.add(name);
+        names = Object.keys(index.weight_map);
       }
     }
     if (bin) problems.push({ severity: 'warning', code: 'modelDir.bin-weights', message: msg('modelDir.bin-weights', { file: bin }) });
@@ -286,7 +287,6 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
       problems.push({ severity: 'warning', code: 'modelDir.no-weights', message: msg('modelDir.no-weights'), hint: msg('modelDir.no-weights.hint') });
     }
   }
-  const names = [...weightNames];
   const known = names.length > 0;
   const layout = known ? detectLayout(names, modelType, layers?.value) : { ...STANDARD_LAYOUT };
   if (known) {
@@ -410,7 +410,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   if (descriptionFile && layers) {
     const description = await readJson(reader, dir, descriptionFile, problems, 'error');
     if (description) {
-      const checked = checkQuant(description, descriptionFile, layout, layers.value, known ? weightNames : undefined);
+      const checked = checkQuant(description, descriptionFile, layout, layers.value, known ? new Set(names) : undefined);
       quant = checked.info;
       findings.push(...checked.findings);
       problems.push(...checked.problems);

@@ -69,6 +69,42 @@ export const V1_HELPERS: Record<string, string> = {
   MlpGateLayer: 'MlpGateLayerV2',
 };
 
+/**
+ * How a V1 helper node moves to its V2 helper (layers/parallel_layer.h -> parallel_layer_v2.h,
+ * layers/mlp_gate.h -> mlp_gate_v2.h): new call, param type, header, the V1 fields that moved into
+ * the V2 comm struct, and where each V1 input slot lands in the V2 layout. V1 helpers missing here
+ * (ColumnParallelLinear, used for QKV) are refused.
+ */
+export interface V1Migration {
+  v2: string;
+  paramV1: string;
+  paramV2: string;
+  header: [string, string];
+  fieldMoves: Record<string, string>;
+  /** V1 input count -> V2 slot of each V1 input. */
+  slotMaps: Record<number, number[]>;
+}
+
+export const V1_MIGRATIONS: Record<string, V1Migration> = {
+  RowParallelLinear: {
+    v2: 'RowParallelLinearV2',
+    paramV1: 'ParallelParam',
+    paramV2: 'ParallelParamV2',
+    header: ['layers/parallel_layer.h', 'layers/parallel_layer_v2.h'],
+    fieldMoves: { rank: 'commParam.rank', rankSize: 'commParam.rankSize', rankRoot: 'commParam.rankRoot', hcclComm: 'commParam.hcclComm', backend: 'commParam.backend' },
+    slotMaps: { 2: [0, 1], 3: [0, 1, 2] }, // [x, w(, bias)]
+  },
+  MlpGateLayer: {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'MlpGateParam',
+    paramV2: 'MlpGateParamV2',
+    header: ['layers/mlp_gate.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { rank: 'commDownParam.rank', rankSize: 'commDownParam.rankSize', rankRoot: 'commDownParam.rankRoot', hcclComm: 'commDownParam.hcclComm', backend: 'commDownParam.backend' },
+    slotMaps: { 4: [0, 1, 2, 3], 7: [0, 1, 2, 3, 7, 8, 9] }, // [x, up, gate, down(, biasUp, biasGate, biasDown)]
+  },
+};
+export const HOLDER_ENTRY = 'IN_HOLDER';
+
 /** Fields set on a V2 helper's param to make it quantized (values use `{scale}`/`{offset}`/`{param}`). */
 export function helperQuantFields(h: HelperLayout, mode: QuantMode, layerParam: string): [string, string][] {
   const fields: [string, string][] = [

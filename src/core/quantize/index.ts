@@ -65,11 +65,8 @@ function textProblem(path: string, text: string): { ok: false; refusal: Refusal 
   if (text.trim() === '') return refusal('quantize.empty', path);
   if (text.length > MAX_LAYER_BYTES) return refusal('quantize.too-large', path, { size: text.length, limit: MAX_LAYER_BYTES });
   if (/\u0000/.test(text)) return refusal('quantize.not-text', path);
-  let odd = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) odd++;
-  }
+  // Replacement characters (bytes that were not UTF-8) or control characters: binary content.
+  const odd = text.match(/[\u0001-\u0008\u000b\u000e-\u001f\ufffd]/g)?.length ?? 0;
   if (odd > 0 && odd / text.length > 0.01) return refusal('quantize.not-text', path);
   return undefined;
 }

@@ -26,10 +26,13 @@ import {
   QUANT_MARKERS,
   SUFFIX,
   V1_HELPERS,
+  V1_MIGRATIONS,
+  HOLDER_ENTRY,
   helperQuantFields,
   helperScalars,
   type HelperLayout,
   type QuantMode,
+  type V1Migration,
 } from './catalog';
 import { appendToList, EditList } from './edits';
 import { identifiersNamed, ofType, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
@@ -100,7 +103,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const fn = model.layerFunction!;
   const tensorEnum = model.tensorEnum!;
   const entryNames = new Set(tensorEnum.entries.map((e) => e.name));
-  const holder = tensorEnum.entries.find((e) => e.kind === 'in' && /HOLDER/.test(e.name))?.name;
+  const existingHolder = tensorEnum.entries.find((e) => e.kind === 'in' && /HOLDER/.test(e.name))?.name;
+  const holder = existingHolder ?? HOLDER_ENTRY;
   const isWeight = (name: string) => entryNames.has(name) && name.startsWith('IN_') && /WEIGHT/.test(name);
   const typeOf = (g: GraphNode) => (g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type : undefined);
   const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
@@ -114,7 +118,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const others: GraphNode[] = [];
   for (const g of [...model.nodes].sort(byPos)) {
     const creator = g.creator ?? '';
-    if (V1_HELPERS[creator]) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
+    if (V1_HELPERS[creator] && !V1_MIGRATIONS[creator]) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
     const type = last(typeOf(g) ?? '');
     if (CREATE_OPERATION_CALLS.has(creator)) {
       if (type === NORM_PARAM) norms.push(g);
@@ -124,8 +128,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
         if (type === ACTIVATION_PARAM) hasActivation = true;
         others.push(g);
       }
-    } else if (creator === HELPERS.RowParallelLinearV2.name) oProjs.push(g);
-    else if (creator === HELPERS.MlpGateLayerV2.name) mlps.push(g);
+    } else if (creator === HELPERS.RowParallelLinearV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.RowParallelLinearV2.name) oProjs.push(g);
+    else if (creator === HELPERS.MlpGateLayerV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.MlpGateLayerV2.name) mlps.push(g);
     else others.push(g);
   }
   for (const g of others) {
@@ -184,11 +188,24 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (n.length < 2 || n.length > 3) refuse('quantize.unexpected-inputs', { node: g.name, actual: n.length, expected: '2 or 3' }, 'cpp', g.inputs!.list);
     return plan(g, n[1], n[2]);
   });
-  const helperLinears = (g: GraphNode, h: HelperLayout): Linear[] => {
+  /** The node's inputs in the V2 slot layout (a V1 node's inputs are spread into it, the rest IN_HOLDER). */
+  const v2Slots = (g: GraphNode, h: HelperLayout): string[] => {
     const n = g.inputs!.names;
-    if (n.length !== h.slots) refuse('quantize.helper-slots', { node: g.name, helper: h.name, expected: h.slots, actual: n.length }, 'cpp', g.inputs!.list);
+    const migration = V1_MIGRATIONS[g.creator ?? ''];
+    if (!migration) {
+      if (n.length !== h.slots) refuse('quantize.helper-slots', { node: g.name, helper: h.name, expected: h.slots, actual: n.length }, 'cpp', g.inputs!.list);
+      return [...n];
+    }
+    const map = migration.slotMaps[n.length];
+    if (!map) refuse('quantize.helper-slots', { node: g.name, helper: g.creator!, expected: Object.keys(migration.slotMaps).join(' or '), actual: n.length }, 'cpp', g.inputs!.list);
+    const slots: string[] = Array(h.slots).fill(holder);
+    map.forEach((to, from) => (slots[to] = n[from]));
+    return slots;
+  };
+  const helperLinears = (g: GraphNode, h: HelperLayout): Linear[] => {
+    const n = v2Slots(g, h);
     return h.weights.map((slot, i) => {
-      for (const s of [h.deqScale[i], h.index[i]]) if (n[s] !== holder) refuse('quantize.already-quantized', { evidence: `${g.name}: ${n[s]}` }, 'cpp', g.inputs!.items[s]);
+      for (const s of [h.deqScale[i], h.index[i]]) if (n[s] !== holder) refuse('quantize.already-quantized', { evidence: `${g.name}: ${n[s]}` }, 'cpp', g.inputs!.list);
       const bias = n[h.bias[i]];
       return plan(g, n[slot], bias !== holder ? bias : undefined);
     });
@@ -201,6 +218,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (l.index) addEntry(l.index);
   }
   addEntry(BETA_ENTRY);
+  const migrated = [oProj, mlp].filter((g) => V1_MIGRATIONS[g.creator ?? '']);
+  if (migrated.length && !existingHolder) addEntry(HOLDER_ENTRY);
 
   const files: Record<FileKey, SourceFile | undefined> = { cpp: model.cpp, h: model.h };
   const edits: Record<FileKey, EditList | undefined> = {
@@ -267,12 +286,38 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     [mlp, HELPERS.MlpGateLayerV2, mlpLinears],
   ] as const) {
     setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
+    const migration = V1_MIGRATIONS[g.creator ?? ''];
+    if (migration) {
+      // V1 -> V2: the whole slot list is rewritten in the V2 layout.
+      const slots = v2Slots(g, h);
+      ls.forEach((l, i) => {
+        slots[h.bias[i]] = l.bias;
+        slots[h.deqScale[i]] = l.deq;
+        if (l.index) slots[h.index[i]] = l.index;
+      });
+      const list = g.inputs!.list;
+      const inner = cppEdits.text.slice(list.startIndex + 1, list.endIndex - 1);
+      const pad = /^\s/.test(inner) && /\s$/.test(inner) && !inner.includes('\n') ? ' ' : '';
+      cppEdits.replaceNode(list, `{${pad}${slots.join(', ')}${pad}}`);
+      migrateToV2(cppEdits, model, g, migration);
+      continue;
+    }
     const items = g.inputs!.items;
     ls.forEach((l, i) => {
       if (!l.existingBias) cppEdits.replaceNode(items[h.bias[i]], l.bias);
       cppEdits.replaceNode(items[h.deqScale[i]], l.deq);
       if (l.index) cppEdits.replaceNode(items[h.index[i]], l.index);
     });
+  }
+  // The V2 helpers' headers replace the V1 ones.
+  for (const migration of new Set(migrated.map((g) => V1_MIGRATIONS[g.creator!]))) {
+    const include = ofType(model.cpp.tree.rootNode, ['preproc_include']).find((n) => n.childForFieldName('path')?.text === `"${migration.header[0]}"`);
+    if (include) cppEdits.replaceNode(include.childForFieldName('path')!, `"${migration.header[1]}"`);
+    else {
+      const includes = ofType(model.cpp.tree.rootNode, ['preproc_include']);
+      const after = includes[includes.length - 1];
+      if (after) cppEdits.insert(after.endIndex, `#include "${migration.header[1]}"${model.cpp.eol}`);
+    }
   }
 
   // 6. Param struct and from_json gain the activation-quant scalars the helpers read.
@@ -307,6 +352,21 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     counts,
     renamed,
   };
+}
+
+/** Moves a V1 helper node to its V2 helper: call, param type and the fields that moved into the comm struct. */
+function migrateToV2(edits: EditList, model: LayerModel, g: GraphNode, migration: V1Migration): void {
+  const call = identifiersNamed(model.cpp, [g.creator!], g.createStatement!)[0];
+  if (call) edits.replaceNode(call, migration.v2);
+  const decl = model.paramVars.get(g.paramVar!)![0].declaration;
+  const typeId = ofType(decl.childForFieldName('type')!, ['type_identifier']).find((t) => t.text === migration.paramV1);
+  if (typeId) edits.replaceNode(typeId, migration.paramV2);
+  for (const a of model.assignments.get(g.paramVar!) ?? []) {
+    const to = migration.fieldMoves[a.path];
+    if (!to) continue;
+    const left = a.expr.text.slice(0, a.value.startIndex - a.expr.startIndex).replace(/\s*=\s*$/, '');
+    edits.replace(a.expr.startIndex, a.expr.startIndex + left.length, `${g.paramVar}.${to}`);
+  }
 }
 
 function layerParamName(fn: Node): string | undefined {

@@ -201,6 +201,7 @@ export class WizardPanel {
       return this.post({ type: 'error', message: vscode.l10n.t('Check the options: layer names are dotted identifiers, the threshold a positive whole number.') });
     }
     this.state.options = options;
+    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: 5, modelType: options.modelType } }) });
     const addToRouter = options.addToRouter && !!routerPathFor(outDir);
     const read = await readWithProgress(sourceDir);
     const built = await buildPreviewEdit(sourceDir, { outDir, modelType: options.modelType, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined }, addToRouter, read);

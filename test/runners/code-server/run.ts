@@ -9,6 +9,7 @@
  */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import type { Browser } from 'playwright-core';
 import type { SuiteResults } from '../../suite/results';
 import {
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
     let exitCode: (code: number) => void = () => {};
     const exited = new Promise<number>((r) => (exitCode = r));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      // Console calls arrive as printf-style argument lists ("%s passing", n).
+      const text = format(...(Array.isArray(args) ? args : [args]));
       suiteLog.write(`[${type}] ${text}\n`);
       if (process.env.ATB_VERBOSE === '1') console.log(`[vscode:${type}] ${text}`);
     });

@@ -6,11 +6,12 @@
 
 namespace atb_speed {
 namespace common {
-// V1 helper: inputs [input, weightUp, weightGate, weightDown], no quant fields.
+// V1 helper: inputs [input, weightUp, weightGate, weightDown(, biasUp, biasGate, biasDown)], no quant fields.
 struct MlpGateParam {
     int rank = 0;
     int rankSize = 1;
     int rankRoot = 0;
+    void *hcclComm = nullptr;
     atb::infer::ActivationType activationType = atb::infer::ACTIVATION_UNDEFINED;
     bool transposeB = false;
     bool isBias = false;

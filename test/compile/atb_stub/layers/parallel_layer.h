@@ -11,10 +11,12 @@ struct ParallelParam {
     int rank = 0;
     int rankSize = 1;
     int rankRoot = 0;
+    void *hcclComm = nullptr;
     bool isBias = false;
     bool transposeA = false;
-    bool transposeB = false;
+    bool transposeB = true;
     std::string backend = "hccl";
+    bool isBF16 = false;
 };
 atb::Status RowParallelLinear(const ParallelParam &param, atb::Operation **operation);
 atb::Status ColumnParallelLinear(const ParallelParam &param, atb::Operation **operation);
