@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { SuiteResults } from '../suite/results';
 import {
-  CodeServer, REPO_ROOT, collectVsCodeLogs, copyWorkspace, freshResultsDir, launchChromium, makeScratch, missingPrerequisite,
+  CodeServer, REPO_ROOT, RESULTS_ROOT, collectVsCodeLogs, copyWorkspace, freshResultsDir, launchChromium, makeScratch, missingPrerequisite,
   newPage, remoteUri, removeScratch, startCodeServer, workbenchUrl,
 } from '../runners/code-server/vscode';
 import { Flow, resultsPath, workbenchReady } from './harness';
@@ -25,8 +25,7 @@ const FLOWS: Flow[] = [quantizeFromExplorer, quantizeFromPalette, problemsFlow, 
 const FLOW_TIMEOUT_MS = 3 * 60_000;
 
 async function runFlow(flow: Flow, root: string): Promise<{ ok: boolean; error?: string; ms: number; shots: string[] }> {
-  const dir = join(root, flow.name);
-  mkdirSync(dir, { recursive: true });
+  const dir = freshResultsDir(join('e2e', flow.name)); // only this flow's old evidence goes
   const scratch = makeScratch(`atb-e2e-${flow.name}-`);
   const workspace = copyWorkspace(scratch);
   const browserLog = createWriteStream(join(dir, 'browser.log'));
@@ -84,7 +83,8 @@ async function main(): Promise<number> {
   }
   const wanted = process.argv.slice(2);
   const flows = wanted.length ? FLOWS.filter((f) => wanted.includes(f.name)) : FLOWS;
-  const root = freshResultsDir('e2e');
+  const root = join(RESULTS_ROOT, 'e2e');
+  mkdirSync(root, { recursive: true });
   const results: SuiteResults = { passes: 0, failures: 0, pending: 0, vscodeVersion: '1.100.3', tests: [] };
   for (const flow of flows) {
     console.log(`[e2e] ${flow.name} ...`);
