@@ -98,6 +98,14 @@ function clip(s: string): string {
 }
 
 const cache = new WeakMap<Catalog, Map<string, ScanResult>>();
+const namesByCatalog = new WeakMap<Catalog, [string, CatalogEntry][]>();
+
+/** The catalogue's `names:` entries as a flat list (looked for in every function body). */
+function namedEntries(catalog: Catalog): [string, CatalogEntry][] {
+  let list = namesByCatalog.get(catalog);
+  if (!list) namesByCatalog.set(catalog, (list = catalog.entries.flatMap((e) => (e.names ?? []).map((n): [string, CatalogEntry] => [n, e]))));
+  return list;
+}
 
 /** Forgets cached function scans (benchmarks measure the uncached analysis with it). */
 export function clearScanCache(catalog: Catalog): void {
@@ -159,6 +167,7 @@ class FunctionScanner {
   private readonly calls: Callee[] = [];
   private readonly scalarNames = new Set<string>();
   private readonly tainted = new Set<string>();
+  private taintRegex: RegExp | undefined;
   private readonly aliases = new Map<string, string>();
 
   constructor(private readonly fn: Node, private readonly ctx: ScanContext) {
@@ -206,6 +215,17 @@ class FunctionScanner {
     }
   }
 
+  private taint(name: string): void {
+    if (this.tainted.has(name)) return;
+    this.tainted.add(name);
+    this.taintRegex = new RegExp(`\\b(${[...this.tainted].map((t) => t.replace(/\W/g, '')).join('|')})\\b`);
+  }
+
+  /** Does the text depend on data (a data-dependent call, or a tainted local)? */
+  private dependsOnData(t: string): boolean {
+    return DATA_DEPENDENT.test(t) || (this.taintRegex?.test(t) ?? false);
+  }
+
   /** Locals in source order: scalars (`bsz, q_len, _ = x.size()`), taints and function aliases. */
   private collectLocals(body: Node): void {
     this.collectAssignments(body);
@@ -214,9 +234,8 @@ class FunctionScanner {
       const right = loop?.childForFieldName('right');
       const left = loop?.childForFieldName('left');
       if (!right || !left) continue;
-      const t = text(right, this.source);
-      if (!DATA_DEPENDENT.test(t) && ![...this.tainted].some((name) => new RegExp(`\\b${name}\\b`).test(t))) continue;
-      for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) if (id) this.tainted.add(text(id, this.source));
+      if (!this.dependsOnData(text(right, this.source))) continue;
+      for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) if (id) this.taint(text(id, this.source));
     }
   }
 
@@ -229,11 +248,11 @@ class FunctionScanner {
       const names = left.type === 'identifier' ? [left] : left.descendantsOfType('identifier').filter((n): n is Node => !!n);
       const rightText = text(right, this.source);
       const scalar = this.isScalar(right) || /\.(size|shape|dim)\b/.test(rightText) && names.length > 1;
-      const dataDependent = DATA_DEPENDENT.test(rightText) || [...this.tainted].some((t) => new RegExp(`\\b${t}\\b`).test(rightText));
+      const dataDependent = this.dependsOnData(rightText);
       for (const n of names) {
         const name = text(n, this.source);
         if (scalar) this.scalarNames.add(name);
-        if (dataDependent) this.tainted.add(name);
+        if (dataDependent) this.taint(name);
       }
       // `attention_interface = eager_attention_forward`, `mask_function = create_causal_mask if ... else ...`
       const aliased = right.type === 'conditional_expression' ? right.namedChild(0) : right;
@@ -321,6 +340,10 @@ class FunctionScanner {
   }
 
   private scanDecorators(): void {
+    // Only decorated functions have `@...` on the line above (checked on the text: parent lookups cost).
+    const lineStart = this.source.lastIndexOf('\n', this.fn.startIndex - 1);
+    const above = this.source.slice(this.source.lastIndexOf('\n', lineStart - 1) + 1, lineStart).trim();
+    if (!above.startsWith('@') && !above.endsWith(')')) return;
     const parent = this.fn.parent;
     // Module-level functions' decorators are reported once by the file analysis.
     if (parent?.type !== 'decorated_definition' || parent.parent?.type === 'module') return;
@@ -341,9 +364,7 @@ class FunctionScanner {
   private scanNames(body: Node): void {
     const bodyText = text(body, this.source);
     const wanted = new Map<string, CatalogEntry>();
-    for (const entry of this.ctx.catalog.entries) {
-      for (const name of entry.names ?? []) if (bodyText.includes(name) && !wanted.has(name)) wanted.set(name, entry);
-    }
+    for (const [name, entry] of namedEntries(this.ctx.catalog)) if (bodyText.includes(name) && !wanted.has(name)) wanted.set(name, entry);
     if (!wanted.size) return;
     for (const id of body.descendantsOfType('identifier')) {
       if (!id) continue;
@@ -381,9 +402,7 @@ class FunctionScanner {
   }
 
   private checkControl(expr: Node): void {
-    const t = text(expr, this.source);
-    const tainted = [...this.tainted].some((name) => new RegExp(`\\b${name}\\b`).test(t));
-    if (!DATA_DEPENDENT.test(t) && !tainted) return;
+    if (!this.dependsOnData(text(expr, this.source))) return;
     const entry = this.ctx.catalog.lookup('idioms', 'data-dependent-control-flow');
     this.record(expr, 'data-dependent-control-flow', 'idiom', entry);
   }
