@@ -7,6 +7,7 @@
  * them so both sides stay in step.
  */
 import type { Range } from '../core/common';
+import type { QuantMode, QuantizeReport } from '../core/quantize';
 
 /** A request's method name, with its param and result types attached for the compiler only. */
 export interface Request<P, R> {
@@ -18,7 +19,7 @@ function request<P, R>(method: string): Request<P, R> {
   return { method };
 }
 
-export type QuantMode = 'w8a8' | 'w8a8sc';
+export type { QuantMode };
 export type Verdict = 'native' | 'fused' | 'view' | 'unsupported';
 export type VerdictCounts = Record<Verdict, number>;
 
@@ -119,13 +120,7 @@ export interface QuantizeParams {
   mode: QuantMode;
 }
 
-export interface QuantizeReportData {
-  input: string;
-  mode: QuantMode;
-  outputs: string[];
-  addedTensors: string[];
-  counts: { name: string; before: number; after: number }[];
-  renamed: { from: string; to: string }[];
+export interface QuantizeReportData extends QuantizeReport {
   /** Localized one-line summary. */
   summary: string;
 }

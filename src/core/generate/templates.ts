@@ -4,6 +4,7 @@
  * building blocks cannot express raise NotImplementedError with the reason (never silently wrong).
  */
 import type { ModelSpec } from '../modelDir';
+import { CANONICAL_KEY, type ConfigDim } from '../modelDir/configKeys';
 import type { WeightLayout } from '../modelDir/layout';
 import { pyLiteral } from './python';
 
@@ -74,7 +75,7 @@ export function configFile(ctx: TemplateContext): string {
 
   // config.json keys that are aliases of the names the building blocks read.
   const aliases = Object.entries(spec.configKeys)
-    .map(([dim, key]) => [key!, CANONICAL[dim as keyof typeof CANONICAL]] as const)
+    .map(([dim, key]) => [key!, CANONICAL_KEY[dim as ConfigDim]] as const)
     .filter(([key, canonical]) => canonical && key !== canonical);
   const aliasLines = aliases.map(
     ([key, canonical]) => `        if ${q(key)} in kwargs and ${q(canonical)} not in kwargs:\n            self.${canonical} = kwargs[${q(key)}]`,
@@ -88,7 +89,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..base.config import BaseConfig
-
 
 @dataclass
 class ${className}Config(BaseConfig):
@@ -108,21 +108,6 @@ ${kvFallback}        # Read from the weights (${spec.weights.source === 'none' ?
 `;
 }
 
-const CANONICAL = {
-  hiddenSize: 'hidden_size',
-  numLayers: 'num_hidden_layers',
-  numHeads: 'num_attention_heads',
-  numKvHeads: 'num_key_value_heads',
-  headDim: 'head_dim',
-  vocabSize: 'vocab_size',
-  intermediateSize: 'intermediate_size',
-  maxPositions: 'max_position_embeddings',
-  normEps: 'rms_norm_eps',
-  ropeTheta: 'rope_theta',
-  activation: 'hidden_act',
-  dtype: 'torch_dtype',
-} as const;
-
 export function routerFile(ctx: TemplateContext): string {
   const { className, modelType } = ctx;
   return `${ctx.header}
@@ -132,7 +117,6 @@ from dataclasses import dataclass
 from ..base.model_utils import safe_get_tokenizer_from_pretrained
 from ..base.router import BaseRouter
 from .config_${modelType} import ${className}Config
-
 
 @dataclass
 class ${className}Router(BaseRouter):
@@ -268,7 +252,6 @@ from ...layers.norm.normalization import RmsNorm
 from ...utils.loader.safetensor_file_loader import SafetensorFileLoader
 from ...utils.mapping import Mapping
 
-
 ${upper}_EMBEDDING_PARALLEL_THRESHOLD = ${ctx.embeddingParallelThreshold}
 ${layerNormHelper}
 
@@ -285,9 +268,7 @@ class ${C}Attention(Attention):
 
 ${attentionBody}
 
-
 ${mlpClass}
-
 
 class ${C}Layer(BaseLayer):
     def __init__(
@@ -315,7 +296,6 @@ ${norm('post_attention_layernorm', `f"{self.prefix}.${layout.postNorm}"`, '     
         mlp_out = self.mlp(post_norm_out, **kwargs)
         out = mlp_out + res_add
         return out
-
 
 class ${C}Model(BaseModel):
     def __init__(
@@ -386,7 +366,6 @@ from atb_llm.layers.linear.linear import ColumnParallelLinear
 from atb_llm.models.base.mindie_llm_config import ModelStatus, MindIELLMConfig
 from atb_llm.utils.loader.safetensor_file_loader import SafetensorFileLoader
 
-
 class ${C}ModelStatus(ModelStatus):
     enable_intra_layer_add_norm: bool = False
     enable_inter_layer_add_norm: bool = False
@@ -397,7 +376,6 @@ class ${C}ModelStatus(ModelStatus):
         model_status.enable_intra_layer_add_norm = False
         model_status.enable_inter_layer_add_norm = False
         return model_status
-
 
 @torch_to_mindie_graph(SingleLoraDecorator, MultiLoraDecorator)
 class Flash${C}ForCausalLMV3(FlashCausalLMV3):
