@@ -90,6 +90,7 @@ from typing import Optional
 
 from ..base.config import BaseConfig
 
+
 @dataclass
 class ${className}Config(BaseConfig):
 ${fields.map(([name, type, value]) => `    ${name}: ${type} = ${value}`).join('\n')}
@@ -117,6 +118,7 @@ from dataclasses import dataclass
 from ..base.model_utils import safe_get_tokenizer_from_pretrained
 from ..base.router import BaseRouter
 from .config_${modelType} import ${className}Config
+
 
 @dataclass
 class ${className}Router(BaseRouter):
@@ -252,6 +254,7 @@ from ...layers.norm.normalization import RmsNorm
 from ...utils.loader.safetensor_file_loader import SafetensorFileLoader
 from ...utils.mapping import Mapping
 
+
 ${upper}_EMBEDDING_PARALLEL_THRESHOLD = ${ctx.embeddingParallelThreshold}
 ${layerNormHelper}
 
@@ -268,7 +271,9 @@ class ${C}Attention(Attention):
 
 ${attentionBody}
 
+
 ${mlpClass}
+
 
 class ${C}Layer(BaseLayer):
     def __init__(
@@ -296,6 +301,7 @@ ${norm('post_attention_layernorm', `f"{self.prefix}.${layout.postNorm}"`, '     
         mlp_out = self.mlp(post_norm_out, **kwargs)
         out = mlp_out + res_add
         return out
+
 
 class ${C}Model(BaseModel):
     def __init__(
@@ -366,6 +372,7 @@ from atb_llm.layers.linear.linear import ColumnParallelLinear
 from atb_llm.models.base.mindie_llm_config import ModelStatus, MindIELLMConfig
 from atb_llm.utils.loader.safetensor_file_loader import SafetensorFileLoader
 
+
 class ${C}ModelStatus(ModelStatus):
     enable_intra_layer_add_norm: bool = False
     enable_inter_layer_add_norm: bool = False
@@ -376,6 +383,7 @@ class ${C}ModelStatus(ModelStatus):
         model_status.enable_intra_layer_add_norm = False
         model_status.enable_inter_layer_add_norm = False
         return model_status
+
 
 @torch_to_mindie_graph(SingleLoraDecorator, MultiLoraDecorator)
 class Flash${C}ForCausalLMV3(FlashCausalLMV3):
