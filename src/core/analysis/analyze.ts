@@ -7,8 +7,8 @@ import { catalogHref, VERDICTS, type Catalog, type CatalogEntry, type Verdict } 
 import type { DiagnosticData, Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax, Tree } from '../syntax';
-import { buildIndex, constructedNames, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
-import { normalizeCallee, scanFunction, signature, type ScanUse } from './scan';
+import { buildIndex, constructedNames, findInitFunction, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
+import { normalizeCallee, scanFunction, signature, type Callee, type ScanUse } from './scan';
 import type { AnalysisResult, ModuleNode, OpUse } from './types';
 import './messages';
 
@@ -273,14 +273,15 @@ class FileAnalyzer {
 
   /** The class's own entry when its body is one ATB op (RMSNorm, rotary embedding classes). */
   private absorbingEntry(cls: ClassInfo): CatalogEntry | undefined {
-    const direct = this.catalog.lookup('classes', cls.name);
-    if (direct) return direct;
-    // A norm class computing `x * torch.rsqrt(...)` is an RMSNorm whatever it is called.
     const forward = cls.methods.get('forward');
-    if (forward && /norm/i.test(cls.name) && /\*\s*torch\.rsqrt\(|rsqrt\(/.test(text(forward, cls.source))) {
-      return this.catalog.lookup('classes', 'RMSNorm');
+    const entry = this.catalog.lookup('classes', cls.name)
+      // A norm class computing `x * torch.rsqrt(...)` is an RMSNorm whatever it is called.
+      ?? (forward && /norm/i.test(cls.name) && /\*\s*torch\.rsqrt\(|rsqrt\(/.test(text(forward, cls.source)) ? this.catalog.lookup('classes', 'RMSNorm') : undefined);
+    // Gemma-style `x * (1 + self.weight)`: still RmsNorm, but the weight must be shifted when loading.
+    if (entry?.atbOp === 'RmsNorm' && forward && /\(\s*1(\.0)?\s*\+\s*self\.weight\b/.test(text(forward, cls.source))) {
+      return this.catalog.lookup('idioms', 'rmsnorm-offset') ?? entry;
     }
-    return undefined;
+    return entry;
   }
 
   /** Uses of a class's forward and everything it calls, computed once per class. */
@@ -300,7 +301,7 @@ class FileAnalyzer {
     const uses: OpUse[] = [];
     const signatures = new Map<string, string>();
     const done = new Set<string>();
-    const queue: { kind: 'method' | 'helper'; name: string }[] = [{ kind: 'method', name: 'forward' }];
+    const queue: Callee[] = [{ kind: 'method', name: 'forward' }];
     for (const decorator of cls.decorators) {
       const entry = this.catalog.lookup('functions', text(decorator.namedChild(0)?.type === 'call' ? decorator.namedChild(0)!.childForFieldName('function') : decorator.namedChild(0), cls.source));
       if (entry) uses.push(this.absolute({ name: 'torch.compile', kind: 'function', verdict: entry.verdict, catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: rangeIn(cls, decorator) }, 0, cls.name));
@@ -315,8 +316,8 @@ class FileAnalyzer {
       let attention = ctx.attention;
       let rowDelta = 0;
       let source = this.source;
-      if (callee.kind === 'method') {
-        const found = findMethod(cls, callee.name, this.index);
+      if (callee.kind === 'method' || callee.kind === 'init-function') {
+        const found = callee.kind === 'method' ? findMethod(cls, callee.name, this.index) : findInitFunction(cls, callee.name, this.index);
         if (!found) continue;
         fn = found.node;
         owner = `${found.owner}.${callee.name}`;
@@ -376,6 +377,11 @@ class FileAnalyzer {
 
   private valueNode(name: string, value: Node, range: Range, parent: ClassInfo, stack: Set<string>): ModuleNode | undefined {
     if (value.type === 'subscript') return this.activationNode(name, value, range, parent);
+    // `nn.ModuleList([(DeepseekV2MLP(config)) for _ in range(n)])`: brackets change nothing.
+    if (value.type === 'parenthesized_expression') {
+      const inner = value.namedChildren.find((c) => c && c.type !== 'comment');
+      return inner ? this.valueNode(name, inner, range, parent, stack) : undefined;
+    }
     if (value.type === 'conditional_expression') {
       const first = value.namedChild(0);
       return first ? this.valueNode(name, first, range, parent, stack) : undefined;

@@ -126,7 +126,9 @@ export function modelFacts(config: Record<string, unknown>, weightNames?: string
   facts.numHeads = num(get('num_attention_heads')) ?? num(get('n_head'));
   const multiQuery = get('multi_query_attention') === true ? num(get('multi_query_group_num')) ?? 1 : undefined;
   facts.numKvHeads = num(get('num_key_value_heads')) ?? multiQuery ?? num(get('n_head_kv')) ?? facts.numHeads;
-  facts.headDim = num(get('head_dim')) ?? num(get('kv_channels')) ?? (facts.hiddenSize && facts.numHeads ? facts.hiddenSize / facts.numHeads : undefined);
+  // MLA (DeepSeek) heads are qk_nope + qk_rope wide, not hidden_size / heads.
+  const mlaHeadDim = (num(get('qk_nope_head_dim')) ?? 0) + (num(get('qk_rope_head_dim')) ?? 0) || undefined;
+  facts.headDim = num(get('head_dim')) ?? mlaHeadDim ?? num(get('kv_channels')) ?? (facts.hiddenSize && facts.numHeads ? facts.hiddenSize / facts.numHeads : undefined);
   if (get('kv_lora_rank') !== undefined && get('kv_lora_rank') !== null) facts.attention = 'MLA';
   else if (facts.numHeads && facts.numKvHeads) facts.attention = facts.numKvHeads === 1 ? 'MQA' : facts.numKvHeads < facts.numHeads ? 'GQA' : 'MHA';
   facts.intermediateSize = num(get('intermediate_size')) ?? num(get('ffn_hidden_size')) ?? num(get('n_inner'));

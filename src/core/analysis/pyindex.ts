@@ -308,3 +308,12 @@ export function findMethod(info: ClassInfo, name: string, index: FileIndex, seen
   }
   return undefined;
 }
+
+/** `def swiglu(x): ...` nested in `__init__` (then `self.activation_func = swiglu`), here or in a base class. */
+export function findInitFunction(info: ClassInfo, name: string, index: FileIndex): { node: Node; owner: string } | undefined {
+  const init = findMethod(info, '__init__', index);
+  for (const def of init?.node.childForFieldName('body')?.descendantsOfType('function_definition') ?? []) {
+    if (def && def.childForFieldName('name')?.text === name) return { node: def, owner: init!.owner };
+  }
+  return undefined;
+}

@@ -8,13 +8,14 @@ import type { Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node } from '../syntax';
 import type { OpUse } from './types';
-import { findMethod, text, type ClassInfo, type FileIndex } from './pyindex';
+import { findInitFunction, findMethod, text, type ClassInfo, type FileIndex } from './pyindex';
 
 /** A use with its range relative to the scanned function's first line. */
 export type ScanUse = Omit<OpUse, 'id' | 'owner' | 'path'>;
 
 export interface Callee {
-  kind: 'method' | 'helper';
+  /** `init-function`: a function defined inside `__init__` and stored on self (ChatGLM's swiglu). */
+  kind: 'method' | 'helper' | 'init-function';
   name: string;
 }
 
@@ -189,14 +190,16 @@ class FunctionScanner {
     return { uses: this.uses, calls: this.calls };
   }
 
-  /** Bodies of `if self.training ...:` (jitter, dropout, losses): not part of inference. */
+  /** Bodies of `if self.training ...:` and `if labels is not None:` (jitter, dropout, losses): not part of inference. */
   private trainingOnlyRanges(body: Node): [number, number][] {
-    if (!/\bself\.training\b/.test(text(body, this.source))) return [];
+    if (!/\bself\.training\b|\blabels is not None\b/.test(text(body, this.source))) return [];
     const ranges: [number, number][] = [];
     for (const stmt of body.descendantsOfType('if_statement')) {
       const condition = stmt?.childForFieldName('condition');
       const consequence = stmt?.childForFieldName('consequence');
-      if (condition && consequence && /^\(?\s*self\.training\b(?!\s*(==|is)\s*False)/.test(text(condition, this.source)) && !/\bor\b/.test(text(condition, this.source))) {
+      const test = condition ? text(condition, this.source) : '';
+      const trainingOnly = /^\(?\s*self\.training\b(?!\s*(==|is)\s*False)/.test(test) || /^\(?\s*labels is not None\s*\)?$/.test(test);
+      if (condition && consequence && trainingOnly && !/\bor\b/.test(test)) {
         ranges.push([stmt!.startIndex, consequence.endIndex]);
       }
     }
@@ -248,7 +251,8 @@ class FunctionScanner {
       const names = left.type === 'identifier' ? [left] : left.descendantsOfType('identifier').filter((n): n is Node => !!n);
       const rightText = text(right, this.source);
       const scalar = this.isScalar(right) || /\.(size|shape|dim)\b/.test(rightText) && names.length > 1;
-      const dataDependent = this.dependsOnData(rightText);
+      // A tensor's dtype / device never depends on its values, even when the tensor does.
+      const dataDependent = !/^[\w.]+\.(dtype|device)$/.test(rightText) && this.dependsOnData(rightText);
       for (const n of names) {
         const name = text(n, this.source);
         if (scalar) this.scalarNames.add(name);
@@ -298,6 +302,8 @@ class FunctionScanner {
       case 'attribute': {
         const t = text(node, this.source);
         if (/\b(config|shape|dtype|device|ndim|training|is_causal|num_\w+|head_dim|hidden_size)\b/.test(t) && !/\.(weight|bias)$/.test(t)) return true;
+        // `torch.float32`, `torch.bfloat16`: dtype constants (`if input_dtype == torch.float32:` is not data-dependent).
+        if (/^torch\.(u?int\d*|float\d*|half|bfloat16|double|long|bool|complex\d*)$/.test(t)) return true;
         const object = node.childForFieldName('object');
         if (object && text(object, this.source) === 'self') return this.ctx.cls?.scalarAttrs.has(text(node.childForFieldName('attribute'), this.source)) ?? false;
         return false;
@@ -420,6 +426,10 @@ class FunctionScanner {
         if (helper) return this.record(call, attr, 'idiom', helper, callArgs(call, this.source));
         const fnAlias = cls?.functionAttrs.get(attr);
         if (fnAlias && index.functions.has(fnAlias)) return this.callHelper(call, fnAlias);
+        if (fnAlias && cls && findInitFunction(cls, fnAlias, index)) {
+          this.calls.push({ kind: 'init-function', name: fnAlias });
+          return;
+        }
         if (cls && findMethod(cls, attr, index)) this.calls.push({ kind: 'method', name: attr });
         return;
       }
