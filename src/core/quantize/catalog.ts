@@ -11,6 +11,14 @@ export const ELEWISE_QUANT = 'atb::infer::ElewiseParam::ElewiseType::ELEWISE_QUA
 /** `LinearSparseParam {transposeA, transposeB, tilingK, tilingN}`: it has no hasBias / linearType. */
 export const LINEAR_SPARSE_INIT = '{false, true, 8, 8}';
 
+/**
+ * Field order of `atb::infer::LinearParam` brace initialisers (`{transposeA, transposeB, hasBias}`).
+ * The int8 weights of a W8A8 model are stored transposed, as the V2 helpers' `transposeB = true`
+ * and the hand-written quant layers (default LinearParam) assume, so a QKV param that says
+ * transposeB false (aquila's `{false, false, false}`) has to say true once quantized.
+ */
+export const LINEAR_PARAM_INIT_ORDER = ['transposeA', 'transposeB', 'hasBias'];
+
 /** Suffixes of the new input entries (msit's naming: `<WEIGHT ENTRY>_DEQSCALE` ...). */
 export const SUFFIX = { deqScale: '_DEQSCALE', bias: '_BIAS', index: '_INDEX' } as const;
 export const BETA_ENTRY = 'IN_BETA';
@@ -61,6 +69,19 @@ export const HELPERS: Record<string, HelperLayout> = {
     scalarStem: 'downProj',
   },
 };
+
+/**
+ * Namespaces the shared helpers above live in (`layers/*.h`). A call qualified with any other
+ * namespace (telechat's `atb_speed::telechat::RowParallelLinearV2`) is a model-local helper that
+ * only shares the name: its fields and slots differ, so the tables above must not be applied to it.
+ */
+export const COMMON_HELPER_NAMESPACES = new Set(['', 'common', 'atb_speed::common', '::atb_speed::common']);
+
+/** The namespace a call is qualified with ('' when unqualified). */
+export function helperNamespace(qualified: string): string {
+  const cut = qualified.lastIndexOf('::');
+  return cut < 0 ? '' : qualified.slice(0, cut);
+}
 
 /** V1 helpers: no quant fields; the node has to move to the V2 helper first. */
 export const V1_HELPERS: Record<string, string> = {

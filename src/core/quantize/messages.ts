@@ -16,6 +16,8 @@ export default registerMessages({
       'The layer already has float and quant branches behind the flag `{flag}`; it is quantized at run time, a separate quant file is not needed.',
     'quantize.v1-helper':
       'Node `{node}` uses the V1 helper {helper}, which has no quant fields; move it to {v2} (its header, param type and slot layout) first.',
+    'quantize.model-local-helper':
+      'Node `{node}` calls the model-local helper {helper}, not the shared atb_speed::common one of the same name: its fields and input slots differ, so the rewrite leaves it alone. Quantize it by hand following that helper\'s header.',
     'quantize.layer-norm':
       'Node `{node}` is a LayerNorm: the W8A8 rewrite quantizes RmsNorm-based layers only (LayerNorm has no IN_BETA quant input).',
     'quantize.unrolled-mlp':
@@ -65,6 +67,8 @@ export default registerMessages({
     'quantize.already-quantized': '该 layer 已经量化（{evidence}）；再次转换会重复添加量化输入。',
     'quantize.mixed-branches': '该 layer 已在标志 `{flag}` 后同时包含浮点与量化分支；量化在运行时选择，不需要单独的量化文件。',
     'quantize.v1-helper': '节点 `{node}` 使用 V1 辅助函数 {helper}，它没有量化字段；请先改用 {v2}（其头文件、参数类型与输入槽位布局）。',
+    'quantize.model-local-helper':
+      '节点 `{node}` 调用的是模型自带的辅助函数 {helper}，而不是同名的共享 atb_speed::common 版本：两者的字段和输入槽位不同，改写不会修改它。请参照该辅助函数的头文件手工量化。',
     'quantize.layer-norm': '节点 `{node}` 是 LayerNorm：W8A8 改写只支持基于 RmsNorm 的 layer（LayerNorm 没有 IN_BETA 量化输入）。',
     'quantize.unrolled-mlp': '节点 `{node}` 属于展开的 MLP（独立的 Linear/Activation 节点）：其 down 投影没有量化算子；请先改用 MlpGateLayerV2。',
     'quantize.unsupported-node': '节点 `{node}`（{creator}）使用了改写无法量化的权重；请阅读其辅助函数并手工量化。',

@@ -9,11 +9,13 @@ import type { Node } from '../syntax';
 import {
   ACTIVATION_PARAM,
   BETA_ENTRY,
+  COMMON_HELPER_NAMESPACES,
   CREATE_OPERATION_CALLS,
   HELPERS,
   LAYER_NORM_PARAM,
   LINEAR_INT8,
   LINEAR_PARAM,
+  LINEAR_PARAM_INIT_ORDER,
   LINEAR_SPARSE_INIT,
   NAMING,
   NEW_STYLE_BASE,
@@ -28,6 +30,7 @@ import {
   V1_HELPERS,
   V1_MIGRATIONS,
   HOLDER_ENTRY,
+  helperNamespace,
   helperQuantFields,
   helperScalars,
   type HelperLayout,
@@ -118,6 +121,10 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const others: GraphNode[] = [];
   for (const g of [...model.nodes].sort(byPos)) {
     const creator = g.creator ?? '';
+    const knownHelper = HELPERS[creator] !== undefined || V1_HELPERS[creator] !== undefined;
+    if (knownHelper && !COMMON_HELPER_NAMESPACES.has(helperNamespace(g.creatorQualified ?? creator))) {
+      refuse('quantize.model-local-helper', { node: g.name, helper: g.creatorQualified ?? creator }, 'cpp', g.createStatement);
+    }
     if (V1_HELPERS[creator] && !V1_MIGRATIONS[creator]) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
     const type = last(typeOf(g) ?? '');
     if (CREATE_OPERATION_CALLS.has(creator)) {
@@ -202,17 +209,26 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     map.forEach((to, from) => (slots[to] = n[from]));
     return slots;
   };
-  const helperLinears = (g: GraphNode, h: HelperLayout): Linear[] => {
+  /**
+   * The helper's linears, one per weight slot; a weight slot holding the placeholder is a linear the
+   * layer does not have (packed gate-up leaves the gate slot empty, noGate MLPs too): it gets no quant
+   * inputs and its deq/bias/index slots stay placeholders.
+   */
+  const helperLinears = (g: GraphNode, h: HelperLayout): (Linear | undefined)[] => {
     const n = v2Slots(g, h);
-    return h.weights.map((slot, i) => {
+    const ls = h.weights.map((slot, i) => {
       for (const s of [h.deqScale[i], h.index[i]]) if (n[s] !== holder) refuse('quantize.already-quantized', { evidence: `${g.name}: ${n[s]}` }, 'cpp', g.inputs!.list);
+      if (n[slot] === holder) return undefined;
       const bias = n[h.bias[i]];
       return plan(g, n[slot], bias !== holder ? bias : undefined);
     });
+    if (ls.every((l) => !l)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+    return ls;
   };
   const oProjLinears = helperLinears(oProj, HELPERS.RowParallelLinearV2);
   const mlpLinears = helperLinears(mlp, HELPERS.MlpGateLayerV2);
   for (const l of [...qkvLinears, ...oProjLinears, ...mlpLinears]) {
+    if (!l) continue;
     addEntry(l.deq);
     if (!l.existingBias) addEntry(l.bias);
     if (l.index) addEntry(l.index);
@@ -267,6 +283,16 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     cppEdits.insertLinesAfter(anchor, lines);
   };
   for (const v of new Set([inputNorm.paramVar!, postNorm.paramVar!])) setFields(v, [['normParam.quantType', QUANT_INT8]]);
+  /** The param turns transposeB off, by assignment or by its brace initialiser. */
+  const saysNotTransposed = (paramVar: string): boolean => {
+    if ((model.assignments.get(paramVar) ?? []).some((a) => a.path === 'transposeB' && a.value.text !== 'true')) return true;
+    const declarator = ofType(model.paramVars.get(paramVar)![0].declaration, ['init_declarator'])[0];
+    const init = declarator?.childForFieldName('value');
+    if (init?.type !== 'initializer_list') return false;
+    const items = init.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+    const item = items[LINEAR_PARAM_INIT_ORDER.indexOf('transposeB')];
+    return !!item && item.text !== 'true';
+  };
   for (const g of [inputNorm, postNorm]) {
     if (g.inputs!.names.length !== 2) refuse('quantize.unexpected-inputs', { node: g.name, actual: g.inputs!.names.length, expected: 2 }, 'cpp', g.inputs!.list);
     appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [BETA_ENTRY]);
@@ -274,7 +300,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   for (const v of new Set(qkv.map((g) => g.paramVar!))) {
     if (sparse) toLinearSparse(cppEdits, model, v);
-    else setFields(v, [['hasBias', 'true'], ['linearType', LINEAR_INT8]]);
+    else setFields(v, [['hasBias', 'true'], ['linearType', LINEAR_INT8], ...(saysNotTransposed(v) ? [['transposeB', 'true'] as [string, string]] : [])]);
   }
   for (const l of qkvLinears) {
     const extra = [...(l.existingBias ? [] : [l.bias]), l.deq, ...(l.index ? [l.index] : [])];
@@ -291,6 +317,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       // V1 -> V2: the whole slot list is rewritten in the V2 layout.
       const slots = v2Slots(g, h);
       ls.forEach((l, i) => {
+        if (!l) return;
         slots[h.bias[i]] = l.bias;
         slots[h.deqScale[i]] = l.deq;
         if (l.index) slots[h.index[i]] = l.index;
@@ -304,6 +331,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     }
     const items = g.inputs!.items;
     ls.forEach((l, i) => {
+      if (!l) return;
       if (!l.existingBias) cppEdits.replaceNode(items[h.bias[i]], l.bias);
       cppEdits.replaceNode(items[h.deqScale[i]], l.deq);
       if (l.index) cppEdits.replaceNode(items[h.index[i]], l.index);
@@ -332,12 +360,17 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const structEdits = edits[struct.file]!;
   if (fields.length) structEdits.insertLinesAfter(fields[fields.length - 1], newScalars.map((s) => s.decl));
   else structEdits.insert(fieldList.startIndex + 1, newScalars.map((s) => structEdits.eol + '    ' + s.decl).join(''));
-  const fromJsons = findFromJson(files, structName!);
+  let fromJsons = findFromJson(files, structName!);
+  if (!fromJsons.length) fromJsons = findCreateReader(files, `Create${fn.name}`, structName!);
   if (!fromJsons.length) refuse('quantize.no-from-json', { name: structName! });
   for (const fj of fromJsons) {
     const e = edits[fj.file]!;
     const alreadyRead = new Set(ofType(fj.body, ['string_literal']).map((l) => l.text.slice(1, -1)));
-    const lines = scalars.filter((s) => !alreadyRead.has(s.name)).map((s) => `${fj.json}.at("${s.name}").get_to(${fj.param}.${s.name});`);
+    const read = (s: { name: string; decl: string }) =>
+      fj.style === 'get_to'
+        ? `${fj.json}.at("${s.name}").get_to(${fj.param}.${s.name});`
+        : `${fj.param}.${s.name} = ${fj.json}["${s.name}"].get<${s.decl.split(' ')[0]}>();`;
+    const lines = scalars.filter((s) => !alreadyRead.has(s.name)).map(read);
     if (fj.lastStatement) e.insertLinesAfter(fj.lastStatement, lines);
     else e.insert(fj.body.startIndex + 1, lines.map((l) => e.eol + '    ' + l).join(''));
   }
@@ -407,6 +440,37 @@ interface FromJson {
   lastStatement?: Node;
   json: string;
   param: string;
+  /** `from_json` reads with `.at("k").get_to(p.k)`; a Create function that fills a local param reads `p.k = j["k"].get<T>()`. */
+  style: 'get_to' | 'assign';
+}
+
+/**
+ * Layers without from_json (llama2-70b, llama) fill a local param in `Create<Layer>` from the json
+ * (`param.headNum = paramJson["headNum"].get<int>();`): the new scalars are read there, after the
+ * last statement that reads the json.
+ */
+function findCreateReader(files: Record<FileKey, SourceFile | undefined>, createName: string, struct: string): FromJson[] {
+  const out: FromJson[] = [];
+  for (const key of ['cpp', 'h'] as const) {
+    const f = files[key];
+    if (!f) continue;
+    for (const fn of ofType(f.tree.rootNode, ['function_definition'])) {
+      const declarator = ofType(fn.childForFieldName('declarator') ?? fn, ['function_declarator'])[0];
+      const name = declarator?.childForFieldName('declarator');
+      if (!name || last(name.text) !== createName) continue;
+      const jsonParam = (declarator.childForFieldName('parameters')?.namedChildren ?? []).find((p) => p?.type === 'parameter_declaration' && /json/.test(p.text));
+      const json = jsonParam ? ofType(jsonParam, ['identifier']).pop()?.text : undefined;
+      const body = fn.childForFieldName('body');
+      if (!json || !body) continue;
+      const local = body.namedChildren.find((c) => c?.type === 'declaration' && last(c.childForFieldName('type')?.text ?? '') === struct);
+      const param = local ? ofType(local.childForFieldName('declarator') ?? local, ['identifier'])[0]?.text : undefined;
+      if (!param) continue;
+      const reads = body.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment' && c.text.includes(`${param}.`) && new RegExp(`\\b${json}\\s*(\\[|\\.)`).test(c.text));
+      if (!reads.length) continue;
+      out.push({ file: key, body, lastStatement: reads[reads.length - 1], json, param, style: 'assign' });
+    }
+  }
+  return out;
 }
 
 function findFromJson(files: Record<FileKey, SourceFile | undefined>, struct: string): FromJson[] {
@@ -423,7 +487,7 @@ function findFromJson(files: Record<FileKey, SourceFile | undefined>, struct: st
       const id = (p: Node) => ofType(p, ['identifier']).pop()?.text;
       const body = fn.childForFieldName('body')!;
       const statements = body.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-      out.push({ file: key, body, lastStatement: statements[statements.length - 1], json: id(params[0]) ?? 'paramJson', param: id(params[1]) ?? 'param' });
+      out.push({ file: key, body, lastStatement: statements[statements.length - 1], json: id(params[0]) ?? 'paramJson', param: id(params[1]) ?? 'param', style: 'get_to' });
     }
   }
   return out;

@@ -88,6 +88,11 @@ struct SplitParam {
     int32_t splitNum = 2;
 };
 
+struct SliceParam {
+    SVector<int64_t> offsets;
+    SVector<int64_t> size;
+};
+
 struct RopeParam {
     int32_t rotaryCoeff = 4;
     int32_t cosFormat = 0;
@@ -102,7 +107,13 @@ struct SelfAttentionParam {
     float qkScale = 1.0f;
     int32_t headDim = 0;
     bool isTriuMask = false;
+    uint32_t isClamp = 0;
+    float clampMin = 0;
+    float clampMax = 0;
     CalcType calcType = UNDEFINED;
+    // Older ATB releases (the old-style layers' era) spelled it coderType / CoderType, same values.
+    using CoderType = CalcType;
+    CoderType coderType = UNDEFINED;
     MaskType maskType = MASK_TYPE_UNDEFINED;
 };
 

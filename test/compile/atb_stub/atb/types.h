@@ -2,6 +2,7 @@
 #define STUB_ATB_TYPES_H
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 #include "atb/svector.h"
@@ -28,6 +29,9 @@ struct VariantPack {
 class Operation {
 public:
     virtual ~Operation() = default;
+    virtual std::string GetName() const = 0;
+    virtual uint32_t GetInputNum() const = 0;
+    virtual uint32_t GetOutputNum() const = 0;
 };
 using ReshapeFunc = std::function<void(const Dims &oldShape, Dims &newShape)>;
 using InferShapeFunc = std::function<Status(const SVector<TensorDesc> &inTensorDescs, SVector<TensorDesc> &outTensorDescs)>;

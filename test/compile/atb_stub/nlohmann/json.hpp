@@ -9,10 +9,12 @@ namespace nlohmann {
 class json {
 public:
     const json &at(const char *key) const;
+    const json &at(std::size_t index) const; // array access (also what a stray 'multi-char' literal resolves to)
     bool contains(const char *key) const;
     const json &operator[](const char *key) const;
     const json *begin() const;
     const json *end() const;
+    const json *find(const char *key) const;
     template <typename T> void get_to(T &value) const;
     template <typename T> T get() const
     {
