@@ -13,6 +13,7 @@ import { formatMessage, msg, type Message } from '../../core/i18n';
 import { nodeFileReader } from '../../node/fileReader';
 import { loadNodeCatalog } from '../../node/catalogFile';
 import { nodeSyntax } from '../../node/syntax';
+import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
 const USAGE = `Usage: atb-migrate analyze <model dir | modeling_*.py> [options]
@@ -142,7 +143,11 @@ async function analyze(options: Options & { input: string }, io: CliIO): Promise
     log.error(msg('analysis.cli.wouldOverwrite', { file: clash.path }));
     return EXIT.refused;
   }
-  writeAll(files);
+  const { failures } = writeAllOrNothing(files);
+  if (failures.length) {
+    for (const f of failures) log.error(msg('analysis.cli.writeFailed', { file: f.path, detail: f.detail }));
+    return EXIT.refused;
+  }
   printSummary(analysis, files, options, io, log, t);
   return EXIT.ok;
 }
@@ -152,23 +157,6 @@ function reportProblem(log: Logger, p: DiagnosticData, t: (m: Message) => string
   const m = p.code === 'atb.config.missing' ? p.message : msg('analysis.cli.problemAt', { file: String((p.data as { file?: string })?.file ?? ''), line: p.range.start.line + 1, text: t(p.message) });
   if (p.severity === 'error') log.error(m);
   else log.warning(m);
-}
-
-/** All-or-nothing: every file goes to a temporary name first, then each is renamed into place. */
-function writeAll(files: GeneratedFile[]): void {
-  const staged: { tmp: string; final: string }[] = [];
-  try {
-    for (const f of files) {
-      fs.mkdirSync(path.dirname(f.path), { recursive: true });
-      const tmp = `${f.path}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, f.contents);
-      staged.push({ tmp, final: f.path });
-    }
-  } catch (error) {
-    for (const s of staged) fs.rmSync(s.tmp, { force: true });
-    throw error;
-  }
-  for (const s of staged) fs.renameSync(s.tmp, s.final);
 }
 
 function printSummary(analysis: AnalysisResult | FolderAnalysis, files: GeneratedFile[], options: Options, io: CliIO, log: Logger, t: (m: Message) => string): void {

@@ -9,6 +9,7 @@ import { generateV3, type GeneratedV3File } from '../../core/generate';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
+import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
 const USAGE = `Usage: atb-migrate generate <model dir> [options]
@@ -109,23 +110,6 @@ function parseArgs(argv: string[]): Args | string {
   return args;
 }
 
-/** Writes every file to a temporary sibling first, then renames: all or nothing. */
-function writeAtomically(files: GeneratedV3File[]): void {
-  const temps: { temp: string; target: string }[] = [];
-  try {
-    for (const file of files) {
-      fs.mkdirSync(path.dirname(file.path), { recursive: true });
-      const temp = `${file.path}.atb-migrate-${process.pid}.tmp`;
-      fs.writeFileSync(temp, file.contents, { encoding: 'utf8', flag: 'wx' });
-      temps.push({ temp, target: file.path });
-    }
-    for (const { temp, target } of temps) fs.renameSync(temp, target);
-  } catch (error) {
-    for (const { temp } of temps) fs.rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
 function defaultOut(cwd: string): string {
   const models = path.join(cwd, 'atb_llm', 'models');
   return fs.existsSync(path.join(models, 'base')) ? models : cwd;
@@ -178,10 +162,8 @@ export const generateCommand: CliCommand = {
     }
     const refused = problems.some((p) => p.severity === 'error') || !files.length;
     if (!refused && !args.dryRun) {
-      try {
-        writeAtomically(files);
-      } catch (error) {
-        problems.push({ severity: 'error', code: 'cli.generate.write-failed', message: msg('cli.generate.write-failed', { detail: (error as Error).message }) });
+      for (const failure of writeAllOrNothing(files).failures) {
+        problems.push({ severity: 'error', code: 'cli.generate.write-failed', message: msg('cli.generate.write-failed', { detail: `${failure.path}: ${failure.detail}` }) });
       }
     }
     const failed = problems.some((p) => p.severity === 'error') || !files.length;

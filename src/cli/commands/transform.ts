@@ -10,6 +10,7 @@ import { formatMessage, msg, type Message } from '../../core/i18n';
 import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../../core/quantize';
 import { nodeFileReader } from '../../node/fileReader';
 import { nodeSyntax } from '../../node/syntax';
+import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
 interface Options {
@@ -57,37 +58,6 @@ function parse(argv: string[]): Options | { help: true } | { error: Message } {
   };
 }
 
-/**
- * Two phases so a failure leaves nothing half-written: every file goes to a sibling temp file
- * first; only when all are staged are they renamed over their targets.
- */
-function writeAllAtomic(files: { path: string; contents: string }[]): { written: string[]; failures: { path: string; detail: string }[] } {
-  const staged: { temp: string; target: string }[] = [];
-  try {
-    for (const f of files) {
-      fs.mkdirSync(path.dirname(f.path), { recursive: true });
-      const temp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${process.pid}.tmp`);
-      staged.push({ temp, target: f.path });
-      fs.writeFileSync(temp, f.contents, 'utf8');
-    }
-  } catch (error) {
-    for (const s of staged) fs.rmSync(s.temp, { force: true });
-    return { written: [], failures: [{ path: staged[staged.length - 1]?.target ?? '?', detail: (error as Error).message }] };
-  }
-  const written: string[] = [];
-  const failures: { path: string; detail: string }[] = [];
-  for (const s of staged) {
-    try {
-      fs.renameSync(s.temp, s.target);
-      written.push(s.target);
-    } catch (error) {
-      fs.rmSync(s.temp, { force: true });
-      failures.push({ path: s.target, detail: (error as Error).message });
-    }
-  }
-  return { written, failures };
-}
-
 export const transformCommand: CliCommand = {
   name: 'transform',
   summary: msg('cli.transform.summary'),
@@ -118,7 +88,7 @@ export const transformCommand: CliCommand = {
     const converted = results.filter((r): r is { input: string; outcome: Extract<QuantizeOutcome, { ok: true }> } => r.outcome.ok);
     const refused = results.filter((r) => !r.outcome.ok);
     const outputs = converted.flatMap((r) => r.outcome.files.map((f) => ({ path: target(f.path), contents: f.contents })));
-    const { written, failures } = options.dryRun ? { written: [], failures: [] } : writeAllAtomic(outputs);
+    const { written, failures } = options.dryRun ? { written: [], failures: [] } : writeAllOrNothing(outputs);
 
     if (options.json) {
       const summary = {
