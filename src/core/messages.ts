@@ -10,3 +10,4 @@ import './layer/messages';
 import './modelDir/messages';
 import './generate/messages';
 import './generate/onnx/messages';
+import './rewrite/messages';
