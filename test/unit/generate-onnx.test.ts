@@ -7,6 +7,9 @@ import { formatMessage } from '../../src/core/i18n';
 import '../../src/core/messages';
 import { readModelFolder, type ModelSpec } from '../../src/core/modelDir';
 import { nodeFileReader } from '../../src/node/fileReader';
+import { builtinFamilies } from '../../src/core/families';
+import type { FileReader } from '../../src/core/common';
+import '../../src/node/families';
 import { nodeSyntax } from '../../src/node/syntax';
 import type { Node, Syntax } from '../../src/core/syntax';
 import { FIXTURES, tempDir } from './modelDirHelpers';
@@ -120,6 +123,43 @@ describe('generate --target onnx: per-block export script for TPU-MLIR', () => {
     }
     assert.ok(compiled.length >= 4, `compiled ${compiled.length}`);
     assert.ok(refused >= 1, 'the moe fixture is refused');
+    execFileSync('python3', ['-m', 'py_compile', ...compiled]);
+  });
+
+  it('every catalogue family gets a script that py_compiles or a refusal naming a refused quirk', async function () {
+    this.timeout(60000);
+    const catalogue = builtinFamilies();
+    const out = tempDir('onnx-families');
+    const compiled: string[] = [];
+    const refusedFamilies: string[] = [];
+    for (const id of catalogue.ids()) {
+      const facts = catalogue.entry(id)!.facts;
+      const dims = { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, intermediate_size: 128, vocab_size: 100 };
+      const config: Record<string, unknown> = { model_type: id.split('/')[0], ...dims };
+      if (facts.multimodal) config[facts.multimodal.textConfigKey] = { model_type: facts.multimodal.textModelType, ...dims };
+      const files = new Map([['/m/config.json', JSON.stringify(config)]]);
+      const reader: FileReader = {
+        readText: async (p) => files.get(p),
+        readBytes: async () => undefined,
+        size: async (p) => (files.has(p) ? Buffer.byteLength(files.get(p)!) : undefined),
+        list: async (d) => (d === '/m' ? [{ name: 'config.json', isDirectory: false }] : undefined),
+      };
+      const r = await readModelFolder(reader, '/m');
+      if (!r.spec) continue;
+      const g = generateOnnx(r.spec, { outDir: path.join(out, id.replace(/\W/g, '_')) });
+      if (!g.files.length) {
+        refusedFamilies.push(id);
+        const refusedQuirks = r.spec.quirks.filter((q) => ONNX_CAPABILITIES[q.id] !== 'implemented');
+        assert.ok(refusedQuirks.length || g.problems.some((p) => p.code.startsWith('onnx.') && p.severity === 'error'), `${id}: refused without a reason`);
+        continue;
+      }
+      for (const q of r.spec.quirks) assert.strictEqual(ONNX_CAPABILITIES[q.id], 'implemented', `${id}: ${q.id} generated although refused`);
+      fs.mkdirSync(path.dirname(g.files[0].path), { recursive: true });
+      fs.writeFileSync(g.files[0].path, g.files[0].contents);
+      compiled.push(g.files[0].path);
+    }
+    assert.ok(compiled.length >= 20, `compiled ${compiled.length}`);
+    assert.ok(refusedFamilies.includes('deepseek_v3') && refusedFamilies.includes('chatglm'), refusedFamilies.join(', '));
     execFileSync('python3', ['-m', 'py_compile', ...compiled]);
   });
 

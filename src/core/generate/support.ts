@@ -7,6 +7,8 @@ import { msg, type Message } from '../i18n';
 import { QUIRK_IDS, type QuirkId, type QuirkUse } from '../families';
 import type { ModelSpec } from '../modelDir';
 import { TORCH_LIKE_SUPPORT } from './torchLikeSupport';
+import { ONNX_CAPABILITIES } from './onnx/capabilities';
+import './onnx/messages';
 import './supportMessages';
 
 export type Target = 'torch-like' | 'cpp' | 'onnx';
@@ -25,7 +27,7 @@ export function refuseAll(code: string): CapabilityTable {
 const tables: Record<Target, CapabilityTable> = {
   'torch-like': TORCH_LIKE_SUPPORT,
   cpp: refuseAll('support.not-yet'),
-  onnx: refuseAll('support.not-yet'),
+  onnx: ONNX_CAPABILITIES,
 };
 
 /** Called by a generator module (cpp/, onnx/) when it loads. Missing quirks stay as they were. */

@@ -5,8 +5,7 @@
  * freeze wrongly (data-dependent routing, length-dependent positions) or what the four-piece
  * contract cannot hold (latent K/V, cross-attention, positions added outside the layers).
  */
-// TODO(issue-9 merge): QuirkId from '../../families'
-type QuirkId = string;
+import type { QuirkId } from '../../families';
 
 export type Capability = 'implemented' | { refused: string };
 

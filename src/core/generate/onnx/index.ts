@@ -33,31 +33,12 @@ export interface GeneratedOnnxFile extends GeneratedFile {
   description: Message;
 }
 
-interface QuirkLike {
-  id: string;
-  detail: string;
-  source: string;
-}
 
 const joinPath = (dir: string, name: string) => `${dir.replace(/[\\/]+$/, '')}${dir.includes('\\') && !dir.includes('/') ? '\\' : '/'}${name}`;
 
-/** Quirks of the model: the catalogue's list when the reader provides it. */
-function quirksOf(spec: ModelSpec): QuirkLike[] {
-  const fromCatalogue = (spec as { quirks?: QuirkLike[] }).quirks;
-  if (fromCatalogue) return fromCatalogue;
-  // TODO(issue-9 merge): remove; the reader fills spec.quirks from the family catalogue.
-  const q: QuirkLike[] = [];
-  if (spec.moe) q.push({ id: 'moe', detail: `${spec.moe.experts} experts`, source: 'config.json' });
-  if (spec.mla) q.push({ id: 'mla', detail: 'kv_lora_rank', source: 'config.json' });
-  if (spec.modelType.startsWith('gemma')) q.push({ id: 'embed-scale', detail: 'sqrt(hidden_size)', source: 'families' });
-  if (spec.tiedEmbeddings) q.push({ id: 'tied-head', detail: 'tie_word_embeddings', source: 'config.json' });
-  return q;
-}
-
-/** The Python expression of the embedding scale, or undefined for none. */
-function embedScale(spec: ModelSpec, quirks: QuirkLike[]): { expr: string; source: string } | undefined {
-  const family = (spec as { family?: { embedScale?: { kind: string; key?: string } } }).family;
-  const scale = family?.embedScale ?? (quirks.some((q) => q.id === 'embed-scale') ? { kind: 'sqrt-hidden' } : undefined);
+/** The Python expression of the embedding scale (from the family catalogue), or undefined for none. */
+function embedScale(spec: ModelSpec): { expr: string; source: string } | undefined {
+  const scale = spec.family.embedScale;
   if (!scale) return undefined;
   if (scale.kind === 'sqrt-hidden') return { expr: 'math.sqrt(HIDDEN_SIZE)', source: 'the model multiplies the embedding by sqrt(hidden_size)' };
   if (scale.kind === 'key' && scale.key) {
@@ -78,7 +59,7 @@ export function generateOnnx(spec: ModelSpec, options: OnnxOptions): { files: Ge
     return { files: [], problems: [{ severity: 'error', code: 'onnx.no-dims', message: msg('onnx.no-dims') }] };
   }
   const modelType = spec.modelType || 'model';
-  const quirks = quirksOf(spec);
+  const quirks = spec.quirks;
   for (const quirk of quirks) {
     const capability = ONNX_CAPABILITIES[quirk.id];
     if (capability === undefined) {
@@ -87,13 +68,14 @@ export function generateOnnx(spec: ModelSpec, options: OnnxOptions): { files: Ge
       problems.push({ severity: 'error', code: capability.refused, message: msg(capability.refused, { detail: quirk.detail, target: 'onnx', quirk: quirk.id }) });
     }
   }
-  const scale = embedScale(spec, quirks);
+  const scale = embedScale(spec);
   if (scale && !scale.expr) {
     problems.push({ severity: 'error', code: 'onnx.refused.embed-scale-kind', message: msg('onnx.refused.embed-scale-kind', { kind: scale.source }) });
   }
-  const layout = spec.weights.layout;
-  const layersName = layout.layersKey || 'layers';
-  const normName = (layout.finalNorm || 'norm').split('.').pop()!;
+  // Attribute names under the decoder module, from the family's tensor naming (model.layers.N, model.norm).
+  const naming = spec.family.naming;
+  const layersName = naming.layers || 'layers';
+  const normName = (naming.finalNorm || 'norm').split('.').pop()!;
   if (![layersName, normName].every((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) {
     problems.push({ severity: 'error', code: 'onnx.unsafe-name', message: msg('onnx.unsafe-name', { name: `${layersName} / ${normName}` }) });
   }
