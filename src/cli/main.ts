@@ -4,12 +4,13 @@
  */
 import { analyzeCommand } from './commands/analyze';
 import { generateCommand } from './commands/generate';
+import { rewriteCommand } from './commands/rewrite';
 import { transformCommand } from './commands/transform';
 import { EXIT, processIO, type CliCommand, type CliIO } from './io';
 import { formatMessage } from '../core/i18n';
 import '../core/messages';
 
-const COMMANDS: CliCommand[] = [transformCommand, analyzeCommand, generateCommand];
+const COMMANDS: CliCommand[] = [transformCommand, analyzeCommand, generateCommand, rewriteCommand];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;

@@ -98,6 +98,7 @@ describe('rewrite --static-shape: the seed-003 attention edits as Python refacto
     assert.match(formatMessage(reason!, 'zh-cn'), /注意力函数注册表/);
     const r = plan.apply();
     assert.deepStrictEqual(r.applied, []);
+    assert.deepStrictEqual(r.refused.map((x) => x.edit), [...STATIC_SHAPE_EDITS]);
     assert.strictEqual(r.text, text);
   });
 

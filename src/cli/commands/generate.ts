@@ -6,6 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { generateV3, type GeneratedV3File } from '../../core/generate';
+import { DEFAULT_SEQ_LENGTH, generateOnnx } from '../../core/generate/onnx';
+import type { Locale } from '../../core/i18n';
+import type { ModelSpec } from '../../core/modelDir';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
@@ -19,9 +22,15 @@ quant_model_description*.json, and writes MindIE-LLM's torch-like v3 files to
 <out>/<model_type>/ (flash_causal_<mt>_v3.py, modeling_<mt>_python.py,
 config_<mt>.py, router_<mt>.py, __init__.py).
 
+With --target onnx it writes export_onnx.py and README.md instead: the per-block
+ONNX export for TPU-MLIR (embedding, lm_head, block_<i>, block_cache_<i>).
+
 Options:
+      --target T                 torch-like (default) | onnx
+      --seq-length N             onnx: static sequence length (default ${DEFAULT_SEQ_LENGTH})
   -o, --out DIR                  atb_llm/models folder or any output folder
-                                 (default: ./atb_llm/models when present, else .)
+                                 (default: ./atb_llm/models when present, else .;
+                                 onnx: ./<model folder name>-onnx)
   -t, --model-type NAME          package name (default: config.json model_type)
       --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
       --fallback-layers A,B      quant-disabled layers that must stay FLOAT (default lm_head)
@@ -36,6 +45,8 @@ Exit codes: 0 ok, 1 refused (nothing written), 2 usage error.`;
 
 interface Args {
   modelDir?: string;
+  target?: string;
+  seqLength?: number;
   out?: string;
   modelType?: string;
   threshold?: number;
@@ -88,6 +99,16 @@ function parseArgs(argv: string[]): Args | string {
       case '--force':
         args.force = true;
         break;
+      case '--target':
+        args.target = value();
+        if (!args.target || !(args.target in GENERATORS)) return `${flag} must be one of ${Object.keys(GENERATORS).join(', ')}`;
+        break;
+      case '--seq-length': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v <= 0) return `${flag} needs a positive whole number`;
+        args.seqLength = v;
+        break;
+      }
       case '--dry-run':
         args.dryRun = true;
         break;
@@ -109,6 +130,21 @@ function parseArgs(argv: string[]): Args | string {
   }
   return args;
 }
+
+type Generated = { files: GeneratedV3File[]; problems: Problem[] };
+/** One entry per --target: how it generates and where it writes by default. */
+const GENERATORS: Record<string, { generate(spec: ModelSpec, args: Args, outDir: string, locale: Locale): Generated; defaultOut(cwd: string, modelDir: string): string; readerWarnings?: false }> = {
+  'torch-like': {
+    generate: (spec, a, outDir) => generateV3(spec, { outDir, modelType: a.modelType, embeddingParallelThreshold: a.threshold, fallbackLayers: a.fallbackLayers, lmHead: a.lmHead }),
+    defaultOut: (cwd) => defaultOut(cwd),
+  },
+  onnx: {
+    generate: (spec, a, outDir, locale) => generateOnnx(spec, { outDir, seqLength: a.seqLength, locale }),
+    defaultOut: (cwd, modelDir) => path.join(cwd, `${path.basename(modelDir)}-onnx`),
+    // The reader's warnings are about MindIE's building blocks; the ONNX script runs the model's own modules.
+    readerWarnings: false,
+  },
+};
 
 function defaultOut(cwd: string): string {
   const models = path.join(cwd, 'atb_llm', 'models');
@@ -135,7 +171,8 @@ export const generateCommand: CliCommand = {
     }
     const log = new Logger(io, args.json ? 'error' : args.level);
     const modelDir = path.resolve(io.cwd, args.modelDir);
-    const outDir = args.out ? path.resolve(io.cwd, args.out) : defaultOut(io.cwd);
+    const generator = GENERATORS[args.target ?? 'torch-like'];
+    const outDir = args.out ? path.resolve(io.cwd, args.out) : generator.defaultOut(io.cwd, modelDir);
     const text = (m: Problem['message']) => formatMessage(m, io.locale);
     const report = (problems: Problem[]) => {
       for (const p of problems) {
@@ -147,11 +184,11 @@ export const generateCommand: CliCommand = {
     };
 
     const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
-    const problems: Problem[] = [...read.problems];
+    const problems: Problem[] = read.problems.map((p) => (generator.readerWarnings === false && p.severity === 'warning' ? { ...p, severity: 'info' as const } : p));
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');
     if (read.spec && !readErrors.length) {
-      const generated = generateV3(read.spec, { outDir, modelType: args.modelType, embeddingParallelThreshold: args.threshold, fallbackLayers: args.fallbackLayers, lmHead: args.lmHead });
+      const generated = generator.generate(read.spec, args, outDir, io.locale);
       problems.push(...generated.problems);
       files = generated.files;
     }

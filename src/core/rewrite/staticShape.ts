@@ -32,7 +32,7 @@ export type EditPlan = { edit: StaticShapeEdit; status: 'available'; sites: Edit
 
 export interface StaticShapePlan {
   plans: Record<StaticShapeEdit, EditPlan>;
-  /** Applies the chosen edits (all available ones by default) and returns the new text. */
+  /** Applies the chosen edits (default: all) and returns the new text; `refused` says why each other one was not. */
   apply(only?: readonly StaticShapeEdit[]): { text: string; applied: StaticShapeEdit[]; refused: { edit: StaticShapeEdit; reason: Message }[] };
 }
 
@@ -360,7 +360,7 @@ export function planStaticShape(tree: Tree, text: string): StaticShapePlan {
   return {
     plans,
     apply(only) {
-      const wanted = only ?? STATIC_SHAPE_EDITS.filter((e) => plans[e].status === 'available');
+      const wanted = only ?? STATIC_SHAPE_EDITS;
       const refused: { edit: StaticShapeEdit; reason: Message }[] = [];
       const partOfGroup = wanted.filter((e) => LAYOUT_GROUP.includes(e));
       if (partOfGroup.length && partOfGroup.length < LAYOUT_GROUP.length) {
