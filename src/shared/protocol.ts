@@ -167,6 +167,13 @@ export const QUANTIZE_KIND: Record<QuantMode, string> = {
   w8a8sc: 'refactor.rewrite.atb.quantize.w8a8sc',
 };
 
+/** Code action kinds of the static-shape attention edits (TPU-MLIR) on Python modeling files. */
+export const STATIC_SHAPE_KIND = {
+  layout: 'refactor.rewrite.atb.staticShape.layout',
+  'pretraining-tp': 'refactor.rewrite.atb.staticShape.pretrainingTp',
+  all: 'refactor.rewrite.atb.staticShape.all',
+} as const;
+
 /** Name of the workspace override file for the operator catalogue. */
 export const OVERRIDE_FILE = '.atb-migrate.yaml';
 

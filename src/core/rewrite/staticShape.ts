@@ -33,7 +33,13 @@ export type EditPlan = { edit: StaticShapeEdit; status: 'available'; sites: Edit
 export interface StaticShapePlan {
   plans: Record<StaticShapeEdit, EditPlan>;
   /** Applies the chosen edits (default: all) and returns the new text; `refused` says why each other one was not. */
-  apply(only?: readonly StaticShapeEdit[]): { text: string; applied: StaticShapeEdit[]; refused: { edit: StaticShapeEdit; reason: Message }[] };
+  apply(only?: readonly StaticShapeEdit[]): {
+    text: string;
+    /** The same change as minimal replacements (offsets into the original text, UTF-16), in order. */
+    edits: Op[];
+    applied: StaticShapeEdit[];
+    refused: { edit: StaticShapeEdit; reason: Message }[];
+  };
 }
 
 class Refuse extends Error {
@@ -46,7 +52,7 @@ const refuse = (code: string, args?: Message['args']): never => {
 };
 
 type Recorder = (edits: EditList) => void;
-interface Op {
+export interface Op {
   start: number;
   end: number;
   text: string;
@@ -369,6 +375,7 @@ export function planStaticShape(tree: Tree, text: string): StaticShapePlan {
       }
       const applied: StaticShapeEdit[] = [];
       const edits = fresh();
+      const ops = new Recording(text, eol);
       for (const e of STATIC_SHAPE_EDITS) {
         if (!wanted.includes(e) || refused.some((r) => r.edit === e)) continue;
         const plan = plans[e];
@@ -377,9 +384,11 @@ export function planStaticShape(tree: Tree, text: string): StaticShapePlan {
           continue;
         }
         records[e]!(edits);
+        records[e]!(ops);
         applied.push(e);
       }
-      return { text: edits.apply(), applied, refused };
+      const sorted = ops.ops.map((o, i) => ({ ...o, i })).sort((a, b) => a.start - b.start || a.end - b.end || a.i - b.i);
+      return { text: edits.apply(), edits: sorted.map(({ start, end, text }) => ({ start, end, text })), applied, refused };
     },
   };
 }
