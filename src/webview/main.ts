@@ -3,7 +3,7 @@
  * real buttons/inputs/labels; state is kept with setState (restored when hidden/shown and by the
  * panel serializer across reloads). Every message in and out goes through src/webview/protocol.ts.
  */
-import { initialState, isToWebview, type FromWebview, type StringKey, type WizardState } from './protocol';
+import { DEFAULT_WIZARD_SEQ_LENGTH, initialState, isToWebview, WIZARD_TARGETS, type FromWebview, type StringKey, type WizardState } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
 
@@ -103,7 +103,23 @@ function renderFindings(root: HTMLElement): void {
 }
 
 function renderTarget(root: HTMLElement): void {
-  const section = el('section', { 'data-testid': 'wizard-step-3', 'aria-labelledby': 'step-3-title' }, stepHeader(3, t('step3')), el('p', {}, t('targetHelp')));
+  const section = el('section', { 'data-testid': 'wizard-step-3', 'aria-labelledby': 'step-3-title' }, stepHeader(3, t('step3')));
+  // What to generate: one radio per entry of WIZARD_TARGETS; the fields below follow the choice.
+  const o = state.options;
+  const kind = WIZARD_TARGETS.find((k) => k.id === (o.target ?? 'torch-like')) ?? WIZARD_TARGETS[0];
+  const kinds = el('fieldset', { id: 'target-kinds', 'data-testid': 'target-kinds' }, el('legend', {}, t('targetKind')));
+  for (const k of WIZARD_TARGETS) {
+    const radio = el('input', { type: 'radio', name: 'target-kind', id: `target-kind-${k.id}`, 'data-testid': `target-kind-${k.id}`, value: k.id, 'aria-describedby': `target-kind-${k.id}-help` }) as HTMLInputElement;
+    radio.checked = k.id === kind.id;
+    radio.addEventListener('change', () => {
+      o.target = k.id;
+      render();
+      save();
+    });
+    kinds.append(el('div', { class: 'radio' }, radio, el('label', { for: `target-kind-${k.id}` }, t(k.label))), el('div', { id: `target-kind-${k.id}-help`, class: 'help' }, t(k.help)));
+  }
+  section.append(kinds, el('p', {}, kind.id === 'torch-like' ? t('targetHelp') : t(kind.help)));
+  const shows = (f: (typeof kind.fields)[number]) => kind.fields.includes(f);
   const group = el('fieldset', { id: 'targets', 'data-testid': 'targets' }, el('legend', {}, t('step3')));
   state.targets.forEach((target, i) => {
     const radio = el('input', { type: 'radio', name: 'target', id: `target-${i}`, 'data-testid': `target-${i}`, value: target.dir, 'data-kind': target.kind }) as HTMLInputElement;
@@ -114,11 +130,11 @@ function renderTarget(root: HTMLElement): void {
   group.append(button('target-browse', t('browse'), 'folder-opened', () => post({ type: 'pickTarget' })));
   section.append(group);
 
-  const o = state.options;
   const modelType = el('input', { type: 'text', value: o.modelType, spellcheck: 'false', autocomplete: 'off' }) as HTMLInputElement;
   const threshold = el('input', { type: 'number', min: '1', step: '1', value: String(o.embeddingParallelThreshold) }) as HTMLInputElement;
   const fallback = el('input', { type: 'text', value: o.fallbackLayers, spellcheck: 'false' }) as HTMLInputElement;
   const lmHead = el('input', { type: 'text', value: o.lmHead, spellcheck: 'false', placeholder: 'lm_head' }) as HTMLInputElement;
+  const seqLength = el('input', { type: 'number', min: '1', max: '32768', step: '1', value: String(o.seqLength ?? DEFAULT_WIZARD_SEQ_LENGTH) }) as HTMLInputElement;
   const router = el('input', { type: 'checkbox' }) as HTMLInputElement;
   const checkout = state.targets.find((x) => x.dir === state.targetDir)?.kind === 'checkout';
   router.checked = o.addToRouter && checkout;
@@ -130,21 +146,31 @@ function renderTarget(root: HTMLElement): void {
     o.fallbackLayers = fallback.value;
     o.lmHead = lmHead.value.trim();
     o.addToRouter = router.checked;
-    const ok = MODEL_TYPE.test(o.modelType);
-    invalid.textContent = ok ? '' : t('invalidModelType');
-    modelType.setAttribute('aria-invalid', String(!ok));
-    previewButton.disabled = !ok || !state.targetDir || o.embeddingParallelThreshold < 1;
+    o.seqLength = Number(seqLength.value) || 0;
+    const typeOk = !shows('modelType') || MODEL_TYPE.test(o.modelType);
+    const seqOk = !shows('seqLength') || (Number.isInteger(o.seqLength) && o.seqLength >= 1 && o.seqLength <= 32768);
+    invalid.textContent = typeOk ? '' : t('invalidModelType');
+    modelType.setAttribute('aria-invalid', String(!typeOk));
+    invalidSeq.textContent = seqOk ? '' : t('invalidSeqLength');
+    seqLength.setAttribute('aria-invalid', String(!seqOk));
+    previewButton.disabled = !typeOk || !seqOk || !state.targetDir || (shows('threshold') && o.embeddingParallelThreshold < 1);
     save();
   };
-  for (const input of [modelType, threshold, fallback, lmHead, router]) input.addEventListener('input', sync);
+  const invalidSeq = el('div', { id: 'seq-length-error', 'data-testid': 'seq-length-error', class: 'error', role: 'alert' });
+  for (const input of [modelType, threshold, fallback, lmHead, router, seqLength]) input.addEventListener('input', sync);
   router.addEventListener('change', sync);
-  section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
-  section.append(field('threshold', t('threshold'), threshold), field('fallback-layers', t('fallback'), fallback), field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));
+  if (shows('seqLength')) section.append(field('seq-length', t('seqLength'), seqLength, t('seqLengthHelp')), invalidSeq);
+  if (shows('modelType')) section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
+  if (shows('threshold')) section.append(field('threshold', t('threshold'), threshold));
+  if (shows('fallback')) section.append(field('fallback-layers', t('fallback'), fallback));
+  if (shows('lmHead')) section.append(field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));
   router.id = 'add-to-router';
   router.setAttribute('data-testid', 'add-to-router');
-  section.append(el('div', { class: 'checkbox' }, router, el('label', { for: 'add-to-router' }, t('addToRouter'))));
-  if (!checkout) section.append(el('div', { class: 'help', 'data-testid': 'router-only-checkout' }, t('routerOnlyCheckout')));
-  section.append(el('p', { class: 'note', id: 'version-note', 'data-testid': 'version-note' }, el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', t('versionNote')));
+  if (shows('router')) {
+    section.append(el('div', { class: 'checkbox' }, router, el('label', { for: 'add-to-router' }, t('addToRouter'))));
+    if (!checkout) section.append(el('div', { class: 'help', 'data-testid': 'router-only-checkout' }, t('routerOnlyCheckout')));
+    section.append(el('p', { class: 'note', id: 'version-note', 'data-testid': 'version-note' }, el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', t('versionNote')));
+  }
   const previewButton = button('preview', t('preview'), 'diff', () => {
     sync();
     post({ type: 'preview', options: { ...o } });

@@ -26,7 +26,29 @@ export interface TargetChoice {
   label: string;
 }
 
+/** What the wizard generates; the Target step is drawn from WIZARD_TARGETS. */
+export type WizardTarget = 'torch-like' | 'onnx';
+
+export interface WizardTargetKind {
+  id: WizardTarget;
+  /** String key of its label and help. */
+  label: StringKey;
+  help: StringKey;
+  /** Which option fields the Target step shows for it. */
+  fields: readonly ('modelType' | 'threshold' | 'fallback' | 'lmHead' | 'router' | 'seqLength')[];
+}
+
+export const WIZARD_TARGETS: readonly WizardTargetKind[] = [
+  { id: 'torch-like', label: 'targetTorchLike', help: 'targetTorchLikeHelp', fields: ['modelType', 'threshold', 'fallback', 'lmHead', 'router'] },
+  { id: 'onnx', label: 'targetOnnx', help: 'targetOnnxHelp', fields: ['seqLength'] },
+];
+
+export const DEFAULT_WIZARD_SEQ_LENGTH = 512;
+
 export interface WizardOptions {
+  /** Absent in states saved before the ONNX target existed: torch-like. */
+  target?: WizardTarget;
+  seqLength?: number;
   modelType: string;
   embeddingParallelThreshold: number;
   fallbackLayers: string;
@@ -76,7 +98,9 @@ export function isWizardOptions(v: unknown): v is WizardOptions {
     Number.isFinite(v.embeddingParallelThreshold) &&
     isString(v.fallbackLayers, 4096) &&
     isString(v.lmHead, 400) &&
-    typeof v.addToRouter === 'boolean'
+    typeof v.addToRouter === 'boolean' &&
+    (v.target === undefined || WIZARD_TARGETS.some((t) => t.id === v.target)) &&
+    (v.seqLength === undefined || (typeof v.seqLength === 'number' && Number.isFinite(v.seqLength)))
   );
 }
 
@@ -138,7 +162,7 @@ export function initialState(): WizardState {
     problems: [],
     canGenerate: false,
     targets: [],
-    options: { modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
+    options: { target: 'torch-like', seqLength: DEFAULT_WIZARD_SEQ_LENGTH, modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
   };
 }
 
@@ -180,5 +204,13 @@ export const STRING_KEYS = [
   'openFiles',
   'invalidModelType',
   'cannotGenerate',
+  'targetKind',
+  'targetTorchLike',
+  'targetTorchLikeHelp',
+  'targetOnnx',
+  'targetOnnxHelp',
+  'seqLength',
+  'seqLengthHelp',
+  'invalidSeqLength',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];

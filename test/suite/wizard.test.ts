@@ -1,6 +1,6 @@
 /** The migration wizard command opens its webview panel; its preview seam builds an edit without writing. */
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_DIR, activateExtension, fixtureUri, waitFor, workspaceRoot } from './helpers';
@@ -26,5 +26,21 @@ describe('migration wizard', function () {
     const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('atb-migrate.wizard.previewForTest', { modelDir: fixtureUri(...MODEL_DIR).fsPath, outDir });
     assert.ok(edit instanceof vscode.WorkspaceEdit, 'no edit for a valid model folder');
     assert.equal(existsSync(outDir) && readdirSync(outDir).length > 0, false, 'the preview wrote files');
+  });
+
+  it('the ONNX (TPU) target previews export_onnx.py and README.md with the chosen sequence length', async () => {
+    const outDir = path.join(workspaceRoot(), 'generated-onnx');
+    const args = { modelDir: fixtureUri(...MODEL_DIR).fsPath, outDir, target: 'onnx', seqLength: 128 };
+    const previewed = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('atb-migrate.wizard.previewForTest', args);
+    assert.equal(previewed.size, 2);
+    assert.equal(existsSync(outDir), false, 'the preview wrote files');
+    const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('atb-migrate.wizard.previewForTest', { ...args, needsConfirmation: false });
+    try {
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      assert.deepEqual(readdirSync(outDir).sort(), ['README.md', 'export_onnx.py']);
+      assert.match(readFileSync(path.join(outDir, 'export_onnx.py'), 'utf8'), /^DEFAULT_SEQ_LENGTH = 128$/m);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,8 +7,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { MODEL_TYPE_PATTERN, validateModelType } from '../../core/generate';
 import { SAFE_NAME } from '../../core/generate/python';
-import { initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
-import { buildPreviewEdit, readWithProgress, routerPathFor, text } from './edit';
+import { DEFAULT_WIZARD_SEQ_LENGTH, initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
+import { buildOnnxPreviewEdit, buildPreviewEdit, readWithProgress, routerPathFor, text } from './edit';
 import { wizardStrings } from './strings';
 
 export const VIEW_TYPE = 'atbMigrate.wizard';
@@ -193,6 +193,7 @@ export class WizardPanel {
     if (!sourceDir || !outDir || !this.allowedSources.has(sourceDir) || !this.allowedTargets.has(outDir)) {
       return this.post({ type: 'error', message: vscode.l10n.t('Pick a model folder and a target first.') });
     }
+    if (options.target === 'onnx') return this.previewOnnx(sourceDir, outDir, options);
     const invalid = validateModelType(options.modelType);
     if (invalid) return this.post({ type: 'error', message: text(invalid.message) });
     const fallbackLayers = options.fallbackLayers.split(',').map((s) => s.trim()).filter(Boolean);
@@ -229,6 +230,30 @@ export class WizardPanel {
     };
     this.state.step = 4;
     this.log.info(`wizard: preview of ${built.files.length} files for ${options.modelType} in ${outDir}: ${applied ? 'applied' : 'discarded'}`);
+    this.pushState();
+  }
+
+  /** The ONNX (TPU) target: export_onnx.py + README.md under <folder>/<model folder>-onnx/. */
+  private async previewOnnx(sourceDir: string, outDir: string, options: WizardState['options']): Promise<void> {
+    const seqLength = options.seqLength ?? DEFAULT_WIZARD_SEQ_LENGTH;
+    this.state.options = options;
+    this.post({ type: 'busy', message: text({ code: 'onnx.progress', args: { modelType: path.basename(sourceDir) } }) });
+    const read = await readWithProgress(sourceDir);
+    const built = buildOnnxPreviewEdit(read, path.join(outDir, `${path.basename(sourceDir)}-onnx`), seqLength);
+    const problems = built.problems.filter((p) => p.code.startsWith('onnx.') || p.severity === 'error');
+    const views = problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) }));
+    if (!built.files.length) {
+      this.state.preview = { applied: false, files: [], problems: views };
+      this.state.step = 4;
+      return this.pushState();
+    }
+    const before = new Map(built.files.map((f) => [f.path, fs.existsSync(f.path) ? fs.readFileSync(f.path, 'utf8') : undefined]));
+    const ok = await vscode.workspace.applyEdit(built.edit);
+    const written = built.files.filter((f) => fs.existsSync(f.path) && fs.readFileSync(f.path, 'utf8') === f.contents && before.get(f.path) !== f.contents);
+    this.generated = written.map((f) => f.path);
+    this.state.preview = { applied: ok && written.length > 0, files: built.files.map((f) => f.path), problems: views };
+    this.state.step = 4;
+    this.log.info(`wizard: ONNX export script for ${sourceDir} (seq ${seqLength}) in ${outDir}: ${this.state.preview.applied ? 'applied' : 'discarded'}`);
     this.pushState();
   }
 

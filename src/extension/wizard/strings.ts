@@ -40,5 +40,13 @@ export function wizardStrings(): Record<StringKey, string> {
     openFiles: vscode.l10n.t('Open Generated Files'),
     invalidModelType: vscode.l10n.t('Use a lowercase Python identifier (letters, digits, _), not a keyword, without path separators.'),
     cannotGenerate: vscode.l10n.t('The folder has errors (see Problems): nothing can be generated from it.'),
+    targetKind: vscode.l10n.t('Generate'),
+    targetTorchLike: vscode.l10n.t("MindIE-LLM torch-like graph (python)"),
+    targetTorchLikeHelp: vscode.l10n.t('Files go to <folder>/<model type>/.'),
+    targetOnnx: vscode.l10n.t('ONNX for TPU (per-block export script)'),
+    targetOnnxHelp: vscode.l10n.t('export_onnx.py and README.md go to <folder>/<model folder>-onnx/. Run the script in a Python with torch and transformers; it writes embedding, lm_head and one prefill and one decode block per layer for TPU-MLIR.'),
+    seqLength: vscode.l10n.t('Sequence length'),
+    seqLengthHelp: vscode.l10n.t('The static length of the exported blocks (TPU-MLIR compile.sh --seq_length).'),
+    invalidSeqLength: vscode.l10n.t('Use a whole number from 1 to 32768.'),
   };
 }
