@@ -117,7 +117,7 @@ describe('rewrite --static-shape: the seed-003 attention edits as Python refacto
     assert.strictEqual(again.apply().text, once);
   });
 
-  it('refuses the group when another attention path uses the helpers (flash path, 4.36-4.37 kv_seq_len, module-level calls)', () => {
+  it('refuses the group when another attention path uses the helpers (flash path, 4.36-4.37 kv_seq_len, module-level calls, other uses of q/k/v)', () => {
     const base = read(V444);
     const flash = `${base}\n\nclass TinyFlashAttention(TinyAttention):\n    def forward(self, hidden_states, position_ids=None, past_key_value=None, **kwargs):\n        q = self.q_proj(hidden_states)\n        k = self.k_proj(hidden_states)\n        cos, sin = self.rotary_emb(k, position_ids)\n        q, k = apply_rotary_pos_emb(q, k, cos, sin)\n        return q, k\n`;
     assert.strictEqual(refusedCode(planStaticShapeText(syntax, flash).plans['attention-layout']), 'rewrite.attention.no-repeat-kv');
@@ -126,6 +126,9 @@ describe('rewrite --static-shape: the seed-003 attention edits as Python refacto
     assert.strictEqual(refusedCode(planStaticShapeText(syntax, old).plans.rotary), 'rewrite.attention.kv-seq-len');
     const moduleCall = `${base}\nEXAMPLE = repeat_kv(torch.zeros(1, 2, 3, 4), 2)\n`;
     assert.strictEqual(refusedCode(planStaticShapeText(syntax, moduleCall).plans['repeat-kv']), 'rewrite.layout.module-level-call');
+    const otherUse = base.replace('        cos, sin = self.rotary_emb(value_states, position_ids)\n', '        window = key_states[:, :, -4:]\n        cos, sin = self.rotary_emb(value_states, position_ids)\n');
+    assert.notStrictEqual(otherUse, base);
+    assert.strictEqual(refusedCode(planStaticShapeText(syntax, otherUse).plans['attention-layout']), 'rewrite.attention.other-use');
     const broken = planStaticShapeText(syntax, 'def f(:\n    pass\n');
     for (const e of STATIC_SHAPE_EDITS) assert.strictEqual(refusedCode(broken.plans[e]), 'rewrite.syntax-error');
     const elif = base.replace('        else:\n            down_proj = self.down_proj', '        elif True:\n            down_proj = self.down_proj');

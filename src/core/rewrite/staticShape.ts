@@ -280,6 +280,21 @@ function planAttention(fn: Node, hasTorch: boolean): { site: EditSite; record: R
   const cache = cacheIf!.childForFieldName('condition')!.text.split(' ')[0];
   const update = named(cacheIf!.childForFieldName('consequence')).map((s) => assignment(s)).find((a) => a?.right.type === 'call' && callName(a.right) === 'update');
   if (!update || update.left.text.replace(/\s+/g, '') !== `${k},${v}`) refuse('rewrite.attention.no-cache', where);
+  // Between the views and the last repeat_kv, q/k/v are in the new layout: any other use of them there
+  // (a slice by sequence, a shape read, a norm) would silently change meaning.
+  const lastRepeatEnd = Math.max(repeats[0].s.endIndex, repeats[1].s.endIndex);
+  const firstView = Math.min(...[...views.values()].map((v) => v.startIndex));
+  const known = new Set([...views.values()].map((v) => v.parent!.parent!.startIndex).concat(cacheIf!.startIndex, repeats[0].s.startIndex, repeats[1].s.startIndex));
+  const rotaryStmt = all.find((s) => assignment(s)?.right.startIndex === rotaryCall!.right.startIndex);
+  if (rotaryStmt) known.add(rotaryStmt.startIndex);
+  const names = new RegExp(`\\b(${[q, k, v].join('|')})\\b`);
+  for (const s of all) {
+    if (s.startIndex < firstView || s.startIndex > lastRepeatEnd || known.has(s.startIndex) || s.type === 'if_statement') continue;
+    if (s.startIndex > cacheIf!.startIndex && s.endIndex <= cacheIf!.endIndex) continue;
+    // `self.rotary_emb(value_states, ...)` reads only the dtype and device of its first argument.
+    const text = s.text.replace(new RegExp(`rotary_emb\\(\\s*(${[q, k, v].join('|')})\\b`, 'g'), 'rotary_emb(');
+    if (names.test(text)) refuse('rewrite.attention.other-use', { ...where, at: line(s) });
+  }
   const returns = all.filter((s) => s.type === 'return_statement' && enclosingFunction(s)?.startIndex === fn.startIndex);
   const finalReturn = returns[returns.length - 1];
   const returned = finalReturn ? named(named(finalReturn)[0]) : [];
