@@ -35,6 +35,10 @@ export interface ModelSpec {
   dir: string;
   /** config.json's model_type ('' when absent). */
   modelType: string;
+  /** The text model's model_type (differs from modelType for multimodal wrappers). */
+  textModelType: string;
+  /** Key of config.json nesting the text model's config (`text_config`), when there is one. */
+  textConfigKey?: string;
   architecture?: string;
   hiddenSize: number;
   intermediateSize?: number;
@@ -225,9 +229,12 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     return { value: found.value, source: found.source ?? sourceOf(found.key) };
   };
 
-  const modelType = typeof config.model_type === 'string' ? config.model_type : '';
+  // MindIE picks the package by the top-level model_type; the family is the (nested) text model's.
+  const modelType = topType;
+  const textType = typeof config.model_type === 'string' ? config.model_type : '';
   const architecture = Array.isArray(top.architectures) && typeof top.architectures[0] === 'string' ? (top.architectures[0] as string) : undefined;
-  findings.push({ key: 'modelType', label: msg('modelDir.f.modelType'), value: modelType || null, source: sourceOf('model_type') });
+  findings.push({ key: 'modelType', label: msg('modelDir.f.modelType'), value: modelType || null, source: 'config.json: model_type' });
+  if (configPrefix) findings.push({ key: 'textModelType', label: msg('modelDir.f.textModelType'), value: textType || null, source: nestedKeys.has('model_type') ? sourceOf('model_type') : `families.yaml: ${wrapper?.id ?? topType}.multimodal.textModelType` });
   if (architecture) findings.push({ key: 'architecture', label: msg('modelDir.f.architecture'), value: architecture, source: 'config.json: architectures[0]' });
   if (!modelType) {
     problems.push({ severity: 'warning', code: 'modelDir.no-model-type', message: msg('modelDir.no-model-type'), hint: msg('modelDir.no-model-type.hint') });
@@ -324,7 +331,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
 
   // The text model's family: for a multimodal wrapper, its language model's, with the wrapper's prefix.
   const textArchitecture = configPrefix && Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? (config.architectures[0] as string) : architecture;
-  let facts = catalogue.factsFor(modelType, textArchitecture, config) ?? (wrapper && !configPrefix ? wrapper : undefined);
+  let facts = catalogue.factsFor(textType, textArchitecture, config) ?? (wrapper && !configPrefix ? wrapper : undefined);
   let languagePrefix: { root: string; headPrefix: string } | undefined;
   if (facts && wrapper?.multimodal) {
     const layersKey = facts.naming.layers;
@@ -332,10 +339,10 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     languagePrefix = (known && wrapper.multimodal.prefixes.find((p) => hasStack(p.root))) || wrapper.multimodal.prefixes[0];
     facts = { ...facts, naming: prefixNaming(facts.naming, languagePrefix) };
   }
-  if (!facts && modelType) {
-    problems.push({ severity: 'warning', code: 'modelDir.family.unknown', message: msg('modelDir.family.unknown', { modelType }), hint: msg('modelDir.family.unknown.hint') });
+  if (!facts && textType) {
+    problems.push({ severity: 'warning', code: 'modelDir.family.unknown', message: msg('modelDir.family.unknown', { modelType: textType }), hint: msg('modelDir.family.unknown.hint') });
   }
-  const layout = known ? detectLayout(names, modelType, layers?.value, layoutCandidates(catalogue, facts ? facts.id.split('/')[0] : modelType)) : { ...STANDARD_LAYOUT };
+  const layout = known ? detectLayout(names, textType, layers?.value, layoutCandidates(catalogue, facts ? facts.id.split('/')[0] : textType)) : { ...STANDARD_LAYOUT };
   if (known) {
     findings.push({ key: 'weights', label: msg('modelDir.f.weights'), value: names.length, source: weightFiles.join(', ') });
     findings.push({ key: 'layout', label: msg('modelDir.f.layout'), value: layout.family === 'standard' ? `${layout.root}.${layout.layersKey}.N` : `${layout.family}: ${layout.root}.${layout.layersKey}.N.${layout.attn}.${layout.qkv.join('/')}`, source: weightFiles[0] });
@@ -360,7 +367,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   const evidence: WeightEvidence | undefined = known && layout.family !== 'unknown' ? weightEvidence(layout, weightFiles[0], names) : undefined;
   const resolved = resolveFamily({
     facts,
-    modelType,
+    modelType: textType,
     config,
     sourceOf,
     headDim: hidden && heads ? (explicitHeadDim?.value ?? hidden.value / heads.value) : 0,
@@ -373,7 +380,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   });
   const family = resolved.family;
   const fam = (key: keyof ResolvedFamily['sources']) => family.sources[key]?.where ?? sourceOf('model_type');
-  findings.push({ key: 'family', label: msg('modelDir.f.family'), value: family.catalogued ? family.id : null, source: family.catalogued ? `families.yaml: ${family.id} (${family.source})` : `families.yaml: no entry for "${modelType || '?'}"` });
+  findings.push({ key: 'family', label: msg('modelDir.f.family'), value: family.catalogued ? family.id : null, source: family.catalogued ? `families.yaml: ${family.id} (${family.source})` : `families.yaml: no entry for "${textType || '?'}"` });
   if (wrapper?.multimodal && languagePrefix) {
     findings.push({ key: 'multimodal', label: msg('modelDir.f.multimodal'), value: `${configPrefix || '(top level)'} -> ${languagePrefix.root}.*`, source: `families.yaml: ${wrapper.id}${known ? `; ${weightFiles[0]}` : ''}` });
   }
@@ -381,7 +388,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     problems.push({
       severity: family.qkvPacking === 'grouped' ? 'warning' : 'info',
       code: 'modelDir.packed-qkv',
-      message: msg('modelDir.packed-qkv', { modelType: modelType || '?', name: layout.qkv[0] }),
+      message: msg('modelDir.packed-qkv', { modelType: textType || '?', name: layout.qkv[0] }),
       hint: msg(family.qkvPacking === 'grouped' ? 'modelDir.packed-qkv.grouped' : 'modelDir.packed-qkv.contiguous'),
     });
   }
@@ -476,6 +483,8 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   const spec: ModelSpec = {
     dir,
     modelType,
+    textModelType: textType,
+    textConfigKey: configPrefix ? configPrefix.slice(0, -1) : undefined,
     architecture,
     hiddenSize: hidden.value,
     intermediateSize: intermediate?.value,
