@@ -208,7 +208,7 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
 
   // ---- Quirks: everything that is not llama's plain shape.
   const std = STANDARD_NAMING;
-  const differs: (keyof FamilyNaming)[] = (['root', 'layers', 'embed', 'finalNorm', 'attn', 'o', 'mlp', 'down', 'inputNorm', 'postNorm'] as const).filter((k) => naming[k] !== undefined && naming[k] !== std[k]);
+  const differs: (keyof FamilyNaming)[] = (['root', 'layers', 'embed', 'finalNorm', 'attn', 'o', 'mlp', 'down', 'inputNorm', 'postNorm'] as const).filter((k) => naming[k] !== undefined && naming[k] !== 'none' && naming[k] !== std[k]);
   if (naming.qkv.length === 3 && naming.qkv.join() !== std.qkv.join()) differs.push('qkv');
   if (naming.gateUp.length === 2 && naming.gateUp.join() !== std.gateUp.join()) differs.push('gateUp');
   if (naming.lmHead !== std.lmHead && !input.tiedHead) differs.push('lmHead');

@@ -97,7 +97,8 @@ export function headerComment(spec: ModelSpec, modelType: string, generatorVersi
     `# Source: ${base}/config.json (model_type "${spec.modelType || '?'}", ${spec.architecture ?? 'no architectures'}); weights: ${weights}.`,
     `# Family: ${spec.family.catalogued ? spec.family.id : `"${spec.textModelType || '?'}" is not catalogued (llama assumed)`}${spec.family.source ? ` (${spec.family.source})` : ''}.`,
   ];
-  if (spec.textModelType && spec.textModelType !== spec.modelType) lines.push(`# Only the language model (${spec.textModelType}) is generated; the vision part is not.`);
+  const vision = spec.quirks.find((q) => q.id === 'vision-tower');
+  if (vision) lines.push(`# Only the language model (${spec.textModelType || spec.modelType}) is generated; the vision part is not: ${vision.detail}.`);
   lines.push(MULAN_NOTE);
   return lines.join('\n');
 }
