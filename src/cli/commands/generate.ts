@@ -33,7 +33,9 @@ Options:
                                  onnx: ./<model folder name>-onnx)
   -t, --model-type NAME          package name (default: config.json model_type)
       --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
-      --fallback-layers A,B      quant-disabled layers that must stay FLOAT (default lm_head)
+      --quant-disable-names A,B|FILE   quant-disabled (fallback) layers that must stay FLOAT,
+                                 as a comma list or a file with one name per line, as msit's
+                                 flag (default lm_head; --fallback-layers is the same)
       --lm-head NAME             module the lm_head loads (default: from the weights)
       --force                    replace existing files
       --dry-run                  show what would be written, write nothing
@@ -50,7 +52,8 @@ interface Args {
   out?: string;
   modelType?: string;
   threshold?: number;
-  fallbackLayers?: string[];
+  /** `--quant-disable-names` as given: a comma list, or a file of names. */
+  fallbackSpec?: string;
   lmHead?: string;
   force: boolean;
   dryRun: boolean;
@@ -86,10 +89,11 @@ function parseArgs(argv: string[]): Args | string {
         args.threshold = v;
         break;
       }
+      case '--quant-disable-names':
       case '--fallback-layers': {
         const v = value();
-        if (v === undefined) return `${flag} needs a comma-separated list`;
-        args.fallbackLayers = v.split(',').map((s) => s.trim()).filter(Boolean);
+        if (v === undefined) return `${flag} needs a comma-separated list or a file`;
+        args.fallbackSpec = v;
         break;
       }
       case '--lm-head':
@@ -133,9 +137,9 @@ function parseArgs(argv: string[]): Args | string {
 
 type Generated = { files: GeneratedV3File[]; problems: Problem[] };
 /** One entry per --target: how it generates and where it writes by default. */
-const GENERATORS: Record<string, { generate(spec: ModelSpec, args: Args, outDir: string, locale: Locale): Generated; defaultOut(cwd: string, modelDir: string): string; readerWarnings?: false }> = {
+const GENERATORS: Record<string, { generate(spec: ModelSpec, args: Args, outDir: string, locale: Locale, fallbackLayers?: string[]): Generated; defaultOut(cwd: string, modelDir: string): string; readerWarnings?: false }> = {
   'torch-like': {
-    generate: (spec, a, outDir) => generateV3(spec, { outDir, modelType: a.modelType, embeddingParallelThreshold: a.threshold, fallbackLayers: a.fallbackLayers, lmHead: a.lmHead }),
+    generate: (spec, a, outDir, _locale, fallbackLayers) => generateV3(spec, { outDir, modelType: a.modelType, embeddingParallelThreshold: a.threshold, fallbackLayers, lmHead: a.lmHead }),
     defaultOut: (cwd) => defaultOut(cwd),
   },
   onnx: {
@@ -145,6 +149,25 @@ const GENERATORS: Record<string, { generate(spec: ModelSpec, args: Args, outDir:
     readerWarnings: false,
   },
 };
+
+/**
+ * msit's `--quant-disable-names`: a comma-separated list, or the path of a file with one name per
+ * line (blank lines and `#` comments skipped). A value naming an existing file is read as a file.
+ */
+export function readNameList(value: string, cwd: string): string[] | string {
+  const file = path.resolve(cwd, value);
+  let text: string | undefined;
+  try {
+    if (fs.statSync(file).isFile()) text = fs.readFileSync(file, 'utf8');
+  } catch {
+    /* not a file: a list */
+  }
+  const names = (text !== undefined ? text.split(/\r?\n/).map((l) => l.replace(/#.*/, '')) : value.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (!names.length) return text !== undefined ? `${file} names no layer` : 'no layer names given';
+  const bad = names.find((n) => !/^[A-Za-z0-9_.]+$/.test(n));
+  if (bad !== undefined) return `"${bad}" is not a layer name (letters, digits, _ and dots)`;
+  return names;
+}
 
 function defaultOut(cwd: string): string {
   const models = path.join(cwd, 'atb_llm', 'models');
@@ -183,12 +206,22 @@ export const generateCommand: CliCommand = {
       }
     };
 
+    let fallbackLayers: string[] | undefined;
+    if (args.fallbackSpec !== undefined) {
+      const names = readNameList(args.fallbackSpec, io.cwd);
+      if (typeof names === 'string') {
+        io.err(`atb-migrate generate: --quant-disable-names: ${names}`);
+        return EXIT.usage;
+      }
+      fallbackLayers = names;
+    }
+
     const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
     const problems: Problem[] = read.problems.map((p) => (generator.readerWarnings === false && p.severity === 'warning' ? { ...p, severity: 'info' as const } : p));
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');
     if (read.spec && !readErrors.length) {
-      const generated = generator.generate(read.spec, args, outDir, io.locale);
+      const generated = generator.generate(read.spec, args, outDir, io.locale, fallbackLayers);
       problems.push(...generated.problems);
       files = generated.files;
     }
