@@ -269,3 +269,44 @@ describe('generate --target onnx: per-block export script for TPU-MLIR', () => {
     });
   });
 });
+
+/**
+ * Opt-in: with ATB_MIGRATE_TRANSFORMERS_PYTHON pointing at a Python that has torch, transformers,
+ * onnx and onnxruntime (none of them Debian packages, so CI cannot install them), export tiny
+ * randomly initialised real transformers models and compare every piece with onnxruntime.
+ */
+describe('generate --target onnx against a real transformers install (opt-in)', function () {
+  this.timeout(600000);
+  const PY = process.env.ATB_MIGRATE_TRANSFORMERS_PYTHON;
+  const FAMILIES: [string, object][] = [
+    ['llama', {}],
+    ['qwen2', {}],
+    ['qwen3', { head_dim: 16 }],
+    ['gemma', { head_dim: 16, num_key_value_heads: 1 }],
+    ['gemma2', { head_dim: 16, sliding_window: 64, query_pre_attn_scalar: 16 }],
+    ['mistral', { sliding_window: null }],
+    ['phi3', { pad_token_id: 0 }],
+    ['phi', { partial_rotary_factor: 0.5, num_key_value_heads: 4 }],
+  ];
+  for (const [modelType, overrides] of FAMILIES) {
+    it(`${modelType}: every piece equals the transformers model`, async function () {
+      if (!PY) {
+        console.log('      skipped: set ATB_MIGRATE_TRANSFORMERS_PYTHON to a Python with torch, transformers, onnx, onnxruntime');
+        return this.skip();
+      }
+      const check = path.join(ONNX_FIXTURES, 'transformers_check.py');
+      const modelDir = tempDir(`hf-${modelType}`);
+      execFileSync(PY, [check, 'make', modelDir, modelType, JSON.stringify(overrides)], { stdio: 'ignore' });
+      const spec = await specOf(modelDir);
+      const { files, problems } = generateOnnx(spec, { outDir: modelDir, seqLength: 16 });
+      assert.ok(files.length, JSON.stringify(problems));
+      fs.writeFileSync(path.join(modelDir, 'export_onnx.py'), files[0].contents);
+      execFileSync(PY, [path.join(modelDir, 'export_onnx.py'), '-m', modelDir, '-s', '16', '-o', path.join(modelDir, 'onnx')], { stdio: 'ignore' });
+      const out = execFileSync(PY, [check, 'verify', modelDir, path.join(modelDir, 'onnx'), '16'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const line = out.split('\n').find((l) => l.startsWith('TRANSFORMERS-CHECK '))!;
+      const r = JSON.parse(line.slice('TRANSFORMERS-CHECK '.length));
+      for (const key of ['embedding', 'prefill', 'decode']) assert.ok(r.errors[key] < 1e-4, `${modelType} (transformers ${r.version}) ${key}: ${r.errors[key]}`);
+      assert.strictEqual(r.token, r.argmax);
+    });
+  }
+});
