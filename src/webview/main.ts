@@ -118,7 +118,8 @@ function renderTarget(root: HTMLElement): void {
     });
     kinds.append(el('div', { class: 'radio' }, radio, el('label', { for: `target-kind-${k.id}` }, t(k.label))), el('div', { id: `target-kind-${k.id}-help`, class: 'help' }, t(k.help)));
   }
-  section.append(kinds, el('p', {}, kind.id === 'torch-like' ? t('targetHelp') : t(kind.help)));
+  section.append(kinds);
+  if (kind.id === 'torch-like') section.append(el('p', {}, t('targetHelp')));
   const shows = (f: (typeof kind.fields)[number]) => kind.fields.includes(f);
   const group = el('fieldset', { id: 'targets', 'data-testid': 'targets' }, el('legend', {}, t('step3')));
   state.targets.forEach((target, i) => {
