@@ -156,7 +156,7 @@ from atb_llm.utils.layers import load_column_multi
 from ..base.flash_causal_lm import FlashForCausalLM
 from .modeling_${plan.modelType} import Flash${className}Model, INPUT_NORM, O_PROJ, POST_NORM, DOWN_PROJ, NORM_EPS
 
-# REGISTER_MODEL(${plan.ns}, ${plan.className}) in atb_framework/models/${plan.ns}/model/decoder_model.h.
+# The C++ model registers this name with REGISTER_MODEL(${plan.ns}, ${plan.className}).
 CPP_MODEL_NAME = ${q(plan.registeredName)}
 LM_HEAD = ${q(n.lmHead)}
 # models/base/param/param.h: NormType RMS_NORM 0 / LAYER_NORM 1; PositionEmbeddingType ROPE 0.

@@ -14,11 +14,14 @@ import { emitCpp } from './emitCpp';
 import { flashCausalPy, initPy, modelingPy } from './emitPython';
 import { DEFAULT_MINDIE_VERSION, VERSION_FACTS, type MindieVersion } from './mindie';
 import { planCpp, type CppPlan } from './plan';
+import type { AtbModelFacts } from './atbReader';
+import { INPUT_SOURCES } from './emitPython';
 import './messages';
 
 export { MINDIE_VERSIONS, DEFAULT_MINDIE_VERSION, isMindieVersion, type MindieVersion } from './mindie';
 export { CPP_CAPABILITIES, cppTraits } from './traits';
 export type { CppPlan } from './plan';
+export { readAtbModel, resolveAtbPair, type AtbModelFacts } from './atbReader';
 
 export interface CppGenerateOptions {
   /** The examples/atb_models folder of a MindIE-LLM checkout, or any output folder (same layout below it). */
@@ -115,4 +118,62 @@ function nextSteps(plan: CppPlan, spec: ModelSpec, outRoot: string): Message[] {
     msg('cpp.next.build', { command: facts.buildCommand }),
     msg('cpp.next.run', { command: facts.runCommand.replace('<model dir>', spec.dir) }),
   ];
+}
+
+/** Keys the Python merges per operation rather than in coder_param. */
+const MERGED_KEYS = ['isPrefill'];
+/** Execute-JSON keys the generated prepare_inputs_for_ascend sends. */
+const SENT_EXECUTE_KEYS = ['seqLen'];
+
+/**
+ * `-atb`: only the Python for an existing C++ model, shaped by what the reader found in it. Any fact
+ * the reader could not tell, or a required key/input with no known Python source, refuses it all.
+ */
+export function generateCallerForAtb(spec: ModelSpec, facts: AtbModelFacts, options: CppGenerateOptions): CppResult {
+  const base = generateCpp(spec, options);
+  if (!base.plan) return base;
+  const problems: Problem[] = facts.missing.map((m) => ({ severity: 'error', code: 'atb.reader.missing', message: m }));
+  for (const note of facts.notes) problems.push({ severity: 'info', code: 'atb.reader.note', message: note });
+  const reads = new Map(facts.keys.map((k) => [k.key, k]));
+  const params = base.plan.params.filter((p) => {
+    const k = reads.get(p.key);
+    return k !== undefined && k.type === p.type;
+  });
+  for (const k of facts.keys) {
+    if (!k.required || MERGED_KEYS.includes(k.key) || params.some((p) => p.key === k.key)) continue;
+    problems.push({ severity: 'error', code: 'atb.reader.unknown-key', message: msg('atb.reader.unknown-key', { key: k.key, type: k.type }) });
+  }
+  for (const k of facts.executeKeys) {
+    if (k.required && !SENT_EXECUTE_KEYS.includes(k.key)) {
+      problems.push({ severity: 'error', code: 'atb.reader.unknown-key', message: msg('atb.reader.unknown-key', { key: k.key, type: k.type }) });
+    }
+  }
+  for (const name of facts.inputs ?? []) {
+    if (!(name in INPUT_SOURCES)) problems.push({ severity: 'error', code: 'atb.reader.unknown-input', message: msg('atb.reader.unknown-input', { name }) });
+  }
+  if (problems.some((p) => p.severity === 'error') || !facts.registered || !facts.inputs || !facts.weights) {
+    problems.push({ severity: 'error', code: 'cpp.nothing-generated', message: msg('cpp.atb-nothing', { file: facts.cppFile }) });
+    return { files: [], problems, nextSteps: [] };
+  }
+  const qkNorm = params.some((p) => p.key === 'useQKNorm');
+  const plan: CppPlan = {
+    ...base.plan,
+    ns: facts.registered.ns,
+    className: facts.registered.cls,
+    registeredName: facts.registeredName!,
+    layer: undefined,
+    params,
+    inputs: facts.inputs,
+    weights: { ...facts.weights, perLayer: facts.weights.perLayer + (qkNorm ? 2 : 0), finalNorm: base.plan.norm === 'layer' ? 2 : facts.weights.finalNorm },
+  };
+  const className = pyCapitalize(plan.modelType);
+  const header = pyHeader(spec, plan);
+  const files = base.files
+    .filter((f) => f.rel.startsWith(PY_MODELS_DIR + '/'))
+    .map((f) => {
+      if (f.rel.endsWith(`/flash_causal_${plan.modelType}.py`)) return { ...f, contents: flashCausalPy(plan, header, className), description: msg('cpp.file.flash', { className, name: plan.registeredName }) };
+      if (f.rel.endsWith(`/modeling_${plan.modelType}.py`)) return { ...f, contents: modelingPy(plan, header, className) };
+      return f;
+    });
+  return { files, problems: [...problems, ...base.problems], plan, nextSteps: [msg('cpp.next.where-py', { py: joinPath(options.outRoot, `${PY_MODELS_DIR}/${plan.modelType}`) }), nextSteps(plan, spec, options.outRoot)[2]] };
 }
