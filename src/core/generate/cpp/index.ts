@@ -19,7 +19,7 @@ import { INPUT_SOURCES } from './emitPython';
 import './messages';
 
 export { MINDIE_VERSIONS, DEFAULT_MINDIE_VERSION, isMindieVersion, type MindieVersion } from './mindie';
-export { CPP_CAPABILITIES, cppTraits } from './traits';
+export { CPP_SUPPORT, cppTraits } from './traits';
 export type { CppPlan } from './plan';
 export { readAtbModel, resolveAtbPair, type AtbModelFacts } from './atbReader';
 

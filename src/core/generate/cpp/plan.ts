@@ -105,7 +105,7 @@ export function planCpp(spec: ModelSpec, modelType: string, version: MindieVersi
 
   const has = (id: string) => traits.some((t) => t.id === id && t.status === 'implemented');
   const norm = spec.norm === 'LayerNorm' ? 'layer' : 'rms';
-  const halfRotary = has('rope-half-interleaved');
+  const halfRotary = has('rope-2d');
   const qkNorm = has('qk-norm');
   const ns = cppNamespace(modelType);
   const className = 'DecoderModel';
@@ -159,7 +159,8 @@ export function planCpp(spec: ModelSpec, modelType: string, version: MindieVersi
     },
     names,
     rope,
-    ropeTheta: spec.rope.theta ?? 10000,
+    // chatglm: rope base 10000 * rope_ratio.
+    ropeTheta: spec.rope.theta ?? 10000 * (halfRotary && typeof spec.config.rope_ratio === 'number' ? spec.config.rope_ratio : 1),
     normEps: spec.normEps ?? 1e-6,
     rotaryDim: halfRotary ? Math.floor(spec.headDim / 2) : spec.headDim,
     headDim: spec.headDim,
