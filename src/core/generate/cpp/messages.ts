@@ -3,6 +3,13 @@ import { registerMessages } from '../../i18n';
 /** Messages of the C++ graph (atb_framework) target and the `-atb` reader. */
 export default registerMessages({
   en: {
+    'transform.model.bad-args': 'transform (model folder): {detail}',
+    'transform.rule.rejected': 'This flag combination is rejected, as msit llm transform rejects it: {rule}',
+    'transform.rule.quant-needs-py': '-quant/--to-quant must be used with -py/--to-python.',
+    'transform.rule.disable-needs-quant': '--quant-disable-names must be used with -py/--to-python and -quant/--to-quant.',
+    'transform.rule.atb-not-py': '-atb/--atb_model_path belongs to the C++ (torch to float atb) scenario; it cannot be combined with -py/--to-python.',
+    'transform.rule.analyze-alone': '-a/--analyze writes the operator report only; it cannot be combined with -py or -atb.',
+    'transform.rule.sparse-layers': '--enable-sparse applies to a layer .cpp file or folder (float atb to quant atb), not to a model folder.',
     'cpp.refused.grouped-qkv': '`{detail}` interleaves q/k/v per KV group: the base layer reads [q; k; v] in order and has no splitWithStride. Convert the checkpoint to separate q/k/v, or use MindIE-LLM\'s internlm2 model.',
     'cpp.refused.plain-mlp': 'The MLP is un-gated ({detail}); DecoderLayer\'s MLP needs gate and up projections.',
     'cpp.refused.gelu-mlp': 'The gated MLP uses {detail}; DecoderLayer\'s MLP is SwiGLU or Swish only.',
@@ -62,6 +69,13 @@ export default registerMessages({
     'atb.reader.unknown-input': 'The C++ takes the input "{name}" and atb-migrate knows no Python source for it.',
   },
   'zh-cn': {
+    'transform.model.bad-args': 'transform（模型目录）：{detail}',
+    'transform.rule.rejected': '该参数组合与 msit llm transform 一样被拒绝：{rule}',
+    'transform.rule.quant-needs-py': '-quant/--to-quant 需要配合 -py/--to-python 使用。',
+    'transform.rule.disable-needs-quant': '--quant-disable-names 需要配合 -py/--to-python 与 -quant/--to-quant 使用。',
+    'transform.rule.atb-not-py': '-atb/--atb_model_path 属于 C++（torch 到浮点 atb）场景，不能与 -py/--to-python 同时使用。',
+    'transform.rule.analyze-alone': '-a/--analyze 只输出算子分析报告，不能与 -py 或 -atb 同时使用。',
+    'transform.rule.sparse-layers': '--enable-sparse 用于 layer 的 .cpp 文件或目录（浮点 atb 到量化 atb），不适用于模型目录。',
     'cpp.refused.grouped-qkv': '`{detail}` 按 KV 组交错存放 q/k/v：基类 layer 按 [q; k; v] 顺序读取且不支持 splitWithStride。请把权重转换为独立的 q/k/v，或使用 MindIE-LLM 的 internlm2 模型。',
     'cpp.refused.plain-mlp': 'MLP 无门控（{detail}）；DecoderLayer 的 MLP 需要 gate 和 up 投影。',
     'cpp.refused.gelu-mlp': '门控 MLP 使用 {detail}；DecoderLayer 的 MLP 只支持 SwiGLU 或 Swish。',
