@@ -188,7 +188,13 @@ class Flash${className}ForCausalLM(FlashForCausalLM):
         super().__init__(config, weights, **kwargs)
         self.head_size = HEAD_DIM
         self.model = Flash${className}Model(config, weights)
-        self.lm_head = load_column_multi(config, prefixes=[LM_HEAD], weights=weights, head_size=1, lm_head=True)
+        self.lm_head = load_column_multi(config, prefixes=[LM_HEAD], weights=weights, head_size=1, lm_head=True)${
+          plan.normHead
+            ? `
+        # NormHead: each vocab row is L2-normalised; rows are split across ranks, so per-rank is exact.
+        self.lm_head.linear.weight.data = torch.nn.functional.normalize(self.lm_head.linear.weight.data, dim=-1)`
+            : ''
+        }
         self.config = config
         self.placeholder = torch.zeros(1, dtype=self.dtype, device="npu")
         self.lm_head_indices_fake = torch.tensor([0], dtype=torch.int64, device="npu")

@@ -61,6 +61,8 @@ export interface CppPlan {
   rotaryDim: number;
   headDim: number;
   plusOneNorm: boolean;
+  /** Baichuan2's NormHead: normalise each vocab row of the head weight. */
+  normHead: boolean;
   qkvBias: boolean;
 }
 
@@ -165,6 +167,7 @@ export function planCpp(spec: ModelSpec, modelType: string, version: MindieVersi
     rotaryDim: halfRotary ? Math.floor(spec.headDim / 2) : spec.headDim,
     headDim: spec.headDim,
     plusOneNorm: has('norm-plus-one'),
+    normHead: has('norm-head'),
     qkvBias: spec.qkvBias,
   };
   return { plan, refusals: [] };

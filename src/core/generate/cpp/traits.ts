@@ -18,6 +18,7 @@ const IMPLEMENTED: Partial<Record<QuirkId, string>> = {
   'rope-scaling-linear': 'cos/sin tables are Python data',
   'rope-scaling-llama3': 'cos/sin tables are Python data',
   'tied-head': 'the lm_head loads the embedding tensor',
+  'norm-head': 'lm_head rows L2-normalised once at load (they are constant at inference)',
 };
 
 /** Every quirk: implemented, or refused with `cpp.refused.<id>` (message takes {detail}). */
