@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { MODEL_TYPE_PATTERN, validateModelType } from '../../core/generate';
 import { SAFE_NAME } from '../../core/generate/python';
 import { initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
-import { buildPreviewEdit, readWithProgress, routerPathFor, text } from './edit';
+import { readWithProgress, routerPathFor, text } from './edit';
+import { targetById, targetKindViews } from './targets';
 import { wizardStrings } from './strings';
 
 export const VIEW_TYPE = 'atbMigrate.wizard';
@@ -97,6 +98,7 @@ export class WizardPanel {
       switch (message.type) {
         case 'ready':
           if (!this.state.sourceCandidates.length) await this.detectSources();
+          this.state.targetKinds = targetKindViews();
           this.post({ type: 'init', strings: wizardStrings(), state: this.state });
           break;
         case 'saveState':
@@ -195,17 +197,21 @@ export class WizardPanel {
     }
     const invalid = validateModelType(options.modelType);
     if (invalid) return this.post({ type: 'error', message: text(invalid.message) });
+    const target = targetById(options.target);
+    if (!target || (target.versions.length && !target.versions.includes(options.mindieVersion))) {
+      return this.post({ type: 'error', message: vscode.l10n.t('Choose what to generate and, for the C++ graph, a MindIE-LLM version.') });
+    }
     const fallbackLayers = options.fallbackLayers.split(',').map((s) => s.trim()).filter(Boolean);
     const lmHead = options.lmHead.trim();
-    if (fallbackLayers.some((f) => !SAFE_NAME.test(f)) || (lmHead && !SAFE_NAME.test(lmHead)) || !Number.isInteger(options.embeddingParallelThreshold) || options.embeddingParallelThreshold < 1) {
+    if (target.id === 'torch-like' && (fallbackLayers.some((f) => !SAFE_NAME.test(f)) || (lmHead && !SAFE_NAME.test(lmHead)) || !Number.isInteger(options.embeddingParallelThreshold) || options.embeddingParallelThreshold < 1)) {
       return this.post({ type: 'error', message: vscode.l10n.t('Check the options: layer names are dotted identifiers, the threshold a positive whole number.') });
     }
     this.state.options = options;
-    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: 5, modelType: options.modelType } }) });
-    const addToRouter = options.addToRouter && !!routerPathFor(outDir);
+    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: target.id === 'torch-like' ? 5 : 7, modelType: options.modelType } }) });
+    const addToRouter = target.id === 'torch-like' && options.addToRouter && !!routerPathFor(outDir);
     const read = await readWithProgress(sourceDir);
-    const built = await buildPreviewEdit(sourceDir, { outDir, modelType: options.modelType, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined }, addToRouter, read);
-    const problems = built.problems.filter((p) => p.code.startsWith('generate.') || p.severity === 'error');
+    const built = await target.build({ sourceDir, outDir, modelType: options.modelType, version: options.mindieVersion, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined, addToRouter, read });
+    const problems = built.problems.filter((p) => p.code.startsWith('generate.') || p.code.startsWith('cpp.') || p.severity === 'error');
     if (!built.files.length) {
       this.state.preview = { applied: false, files: [], problems: problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) })) };
       this.state.step = 4;
@@ -222,13 +228,16 @@ export class WizardPanel {
     const written = built.files.filter((f) => fs.existsSync(f.path) && fs.readFileSync(f.path, 'utf8') === f.contents && before.get(f.path) !== f.contents);
     const applied = ok && written.length > 0;
     this.generated = written.map((f) => f.path);
+    const nextSteps = applied ? built.nextSteps.map(text) : [];
     this.state.preview = {
       applied,
       files: built.files.map((f) => f.path),
       problems: problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) })),
+      nextSteps,
     };
     this.state.step = 4;
-    this.log.info(`wizard: preview of ${built.files.length} files for ${options.modelType} in ${outDir}: ${applied ? 'applied' : 'discarded'}`);
+    this.log.info(`wizard: preview of ${built.files.length} files (${target.id}${target.versions.length ? ' ' + options.mindieVersion : ''}) for ${options.modelType} in ${outDir}: ${applied ? 'applied' : 'discarded'}`);
+    for (const step of nextSteps) this.log.info(`wizard: ${step}`);
     this.pushState();
   }
 

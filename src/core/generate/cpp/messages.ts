@@ -120,7 +120,7 @@ export default registerMessages({
     'cpp.file.modeling': '{className} 的 attention、MLP、layer 和 model，通过 MindIE 的加载器读取权重',
     'cpp.next.where': 'C++ 模型：{cpp}；Python：{py}。',
     'cpp.atb-nothing': '未为 {file} 生成 Python：见上面列出的事实。',
-    'cpp.next.where-py': 'Python：{py}。',
+    'cpp.next.where-py': 'Python 文件：{py}。',
     'cpp.next.build': '重新配置并编译（models/CMakeLists.txt 会自动收录新目录）：{command}',
     'cpp.next.run': '运行：{command}',
     'cpp.version.same': 'v3.0.0.beta.1 与 v3.0.0 生成的 C++ 和 Python 相同：两版不同的键（memPoolType、pipeKey、isNeedMask）都是可选的，不会发送。',
