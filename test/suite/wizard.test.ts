@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MODEL_DIR, acceptRefactorPreview, activateExtension, fixtureUri, waitFor, workspaceRoot } from './helpers';
+import { MODEL_DIR, activateExtension, fixtureUri, waitFor, workspaceRoot } from './helpers';
 
 const wizardTabs = () =>
   vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('atbMigrate.wizard'));
@@ -33,7 +33,7 @@ describe('migration wizard: C++ graph target', function () {
   this.timeout(60_000);
   before(activateExtension);
 
-  it('builds the C++ model and its Python as a previewed edit (entries need confirmation) and writes nothing before Apply', async () => {
+  it('builds the C++ model and its Python as an edit and writes nothing before Apply; applied, the files are in MindIE layout', async () => {
     const outDir = path.join(workspaceRoot(), 'generated-cpp');
     const { edit, files } = await vscode.commands.executeCommand<{ edit: vscode.WorkspaceEdit; files: string[] }>('atb-migrate.wizard.previewForTest', { modelDir: fixtureUri(...MODEL_DIR).fsPath, outDir, target: 'cpp', version: 'v3.0.0.beta.1', withFiles: true });
     assert.ok(edit instanceof vscode.WorkspaceEdit, 'no edit for a valid model folder');
@@ -41,9 +41,10 @@ describe('migration wizard: C++ graph target', function () {
     assert.ok(paths.some((p) => /^atb_framework\/models\/atbm_[a-z0-9_]+\/model\/decoder_model\.h$/.test(p)), paths.join('\n'));
     assert.ok(paths.some((p) => /^atb_llm\/models\/[a-z0-9_]+\/flash_causal_[a-z0-9_]+\.py$/.test(p)), paths.join('\n'));
     assert.equal(existsSync(outDir), false, 'the preview wrote files');
-    // Apply in the Refactor Preview, as a user would: now the files are there, with the registered name.
-    const applied = await acceptRefactorPreview(vscode.workspace.applyEdit(edit, { isRefactoring: true }));
-    assert.equal(applied, true);
+    // The same edit without confirmation (the seam's test mode) applies directly: the files land in
+    // MindIE's layout with the registered name. (The UI flow wizard-cpp ticks and applies the preview.)
+    const direct = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('atb-migrate.wizard.previewForTest', { modelDir: fixtureUri(...MODEL_DIR).fsPath, outDir, target: 'cpp', version: 'v3.0.0.beta.1', needsConfirmation: false });
+    assert.equal(await vscode.workspace.applyEdit(direct), true);
     const flash = files.find((p) => /flash_causal_[a-z0-9_]+\.py$/.test(p))!;
     const text = await waitFor('the flash_causal file on disk', () => (existsSync(flash) ? readFileSync(flash, 'utf8') : undefined), 10_000);
     assert.match(text, /CPP_MODEL_NAME = "atbm_[a-z0-9_]+_DecoderModel"/);

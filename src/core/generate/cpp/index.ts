@@ -113,10 +113,13 @@ function pyHeader(spec: ModelSpec, plan: CppPlan): string {
 
 function nextSteps(plan: CppPlan, spec: ModelSpec, outRoot: string): Message[] {
   const facts = VERSION_FACTS[plan.version];
+  // Written into a checkout's examples/atb_models: name that folder instead of the placeholder.
+  const root = /[\\/]examples[\\/]atb_models[\\/]?$/.test(outRoot) ? outRoot.replace(/[\\/]+$/, '') : '<MindIE-LLM>/examples/atb_models';
+  const fill = (command: string) => command.replace('<MindIE-LLM>/examples/atb_models', root).replace('<model dir>', spec.dir);
   return [
     msg('cpp.next.where', { cpp: joinPath(outRoot, `${CPP_MODELS_DIR}/${plan.ns}`), py: joinPath(outRoot, `${PY_MODELS_DIR}/${plan.modelType}`) }),
-    msg('cpp.next.build', { command: facts.buildCommand }),
-    msg('cpp.next.run', { command: facts.runCommand.replace('<model dir>', spec.dir) }),
+    msg('cpp.next.build', { command: fill(facts.buildCommand) }),
+    msg('cpp.next.run', { command: fill(facts.runCommand) }),
   ];
 }
 
