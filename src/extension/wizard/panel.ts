@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { MODEL_TYPE_PATTERN, validateModelType } from '../../core/generate';
 import { SAFE_NAME } from '../../core/generate/python';
+import { supportFor } from '../../core/generate/support';
 import { initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
 import { readWithProgress, routerPathFor, text } from './edit';
 import { targetById, targetKindViews } from './targets';
@@ -179,8 +180,20 @@ export class WizardPanel {
     this.post({ type: 'busy', message: vscode.l10n.t('Reading the model folder') });
     const result = await readWithProgress(dir);
     this.state.sourceDir = dir;
-    this.state.findings = result.findings.map((f) => ({ key: f.key, label: text(f.label), value: f.value === null ? '—' : String(f.value), source: f.source }));
+    // Each quirk says what the torch-like generator does with it; refusals are listed with the problems.
+    const support = result.spec ? supportFor(result.spec, 'torch-like') : [];
+    // The C++ target refuses a model with any unsupported quirk (nothing is written): say so per quirk too.
+    const cppSupport = result.spec ? supportFor(result.spec, 'cpp') : [];
+    const status = (key: string) => {
+      const s = support.find((x) => `quirk.${x.quirk.id}` === key);
+      if (!s) return '';
+      const c = cppSupport.find((x) => `quirk.${x.quirk.id}` === key);
+      const cpp = c ? ` · ${vscode.l10n.t('C++ graph')}: ${c.status === 'implemented' ? vscode.l10n.t('generated') : vscode.l10n.t('refused (nothing is written)')}` : '';
+      return (s.status === 'implemented' ? ` · ${vscode.l10n.t('generated')}` : ` · ${vscode.l10n.t('refused (TODO raising NotImplementedError)')}`) + cpp;
+    };
+    this.state.findings = result.findings.map((f) => ({ key: f.key, label: text(f.label), value: (f.value === null ? '—' : String(f.value)) + status(f.key), source: f.source }));
     this.state.problems = result.problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) }));
+    for (const s of support) if (s.status === 'refused') this.state.problems.push({ severity: 'warning', code: s.code, message: text(s.reason) });
     this.state.canGenerate = !!result.spec && !result.problems.some((p) => p.severity === 'error');
     if (result.spec?.modelType && MODEL_TYPE_PATTERN.test(result.spec.modelType)) this.state.options.modelType = result.spec.modelType;
     if (!this.state.targets.length) await this.detectTargets();
