@@ -72,14 +72,15 @@ export function generateCpp(spec: ModelSpec, options: CppGenerateOptions): CppRe
   const header = pyHeader(spec, plan);
   const ctx: TemplateContext = {
     spec,
-    layout: spec.weights.layout,
+    naming: spec.family.naming,
     modelType,
     className,
     embeddingParallelThreshold: Number.MAX_SAFE_INTEGER,
     lmHead: plan.names.lmHead,
     lmHeadReusesEmbedding: plan.names.lmHead === plan.names.embed,
     header,
-    todos: [],
+    implemented: new Set(plan.traits.filter((t) => t.status === 'implemented').map((t) => t.id)),
+    refusals: [],
   };
   const files: GeneratedCppFile[] = [];
   const add = (rel: string, contents: string, description: Message) => files.push({ rel, path: joinPath(options.outRoot, rel), contents, description });

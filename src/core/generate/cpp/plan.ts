@@ -82,26 +82,28 @@ export function planCpp(spec: ModelSpec, modelType: string, version: MindieVersi
   const refusals: PlanRefusal[] = traits
     .filter((t) => t.status === 'refused')
     .map((t) => ({ code: `cpp.refused.${t.id}`, message: msg(`cpp.refused.${t.id}`, { detail: t.detail ?? '' }) }));
-  const layout = spec.weights.layout;
-  const lmHead = spec.lmHeadFromEmbedding ? layout.embed : layout.lmHead ?? 'lm_head';
+  // The resolved family names (catalogue, then config, then the weights confirming them).
+  const naming = spec.family.naming;
+  const lmHead = spec.lmHeadFromEmbedding ? naming.embed : naming.lmHead;
   const names = {
-    root: layout.root,
-    layersKey: layout.layersKey,
-    embed: layout.embed,
-    finalNorm: layout.finalNorm,
+    root: naming.root,
+    layersKey: naming.layers,
+    embed: naming.embed,
+    finalNorm: naming.finalNorm,
     lmHead,
-    attn: layout.attn,
-    mlp: layout.mlp,
-    inputNorm: layout.inputNorm,
-    postNorm: layout.postNorm,
-    qkv: layout.qkv,
-    o: layout.o,
-    gateUp: layout.gateUp,
-    down: layout.down,
-    qNorm: layout.qNorm,
-    kNorm: layout.kNorm,
+    attn: naming.attn,
+    mlp: naming.mlp,
+    inputNorm: naming.inputNorm,
+    postNorm: naming.postNorm ?? '',
+    qkv: naming.qkv,
+    o: naming.o,
+    gateUp: naming.gateUp,
+    down: naming.down,
+    qNorm: naming.qNorm,
+    kNorm: naming.kNorm,
   };
   const unsafe = Object.values(names).flat().find((n) => n !== undefined && !SAFE_NAME.test(n));
+  // A layer without a pre-MLP norm (parallel residual, post-norm) is refused by its quirk; never emit an empty name.
   if (unsafe !== undefined) refusals.push({ code: 'cpp.unsafe-name', message: msg('cpp.unsafe-name', { name: unsafe }) });
   if (refusals.length) return { refusals };
 
