@@ -70,6 +70,7 @@ export const transformCommand: CliCommand = {
     const text = (m: Message) => formatMessage(m, io.locale);
     if ('help' in options) {
       io.out(text(msg('quantize.cli.usage')));
+      io.out(text(msg('transform.model.usage')));
       return EXIT.ok;
     }
     if ('error' in options) {

@@ -62,7 +62,14 @@ function parse(argv: string[]): ModelArgs | { error: Message } {
       case '--dry-run': a.dryRun = true; break;
       case '--force': a.force = true; break;
       case '--json': a.json = true; break;
-      case '-l': case '--log-level': { const v = value() as LogLevel; if (!LOG_LEVELS.includes(v)) return bad(`${flag} must be one of ${LOG_LEVELS.join(', ')}`); a.level = v; break; }
+      case '-l': case '--log-level': {
+        // msit also accepts fatal and critical: both mean "errors only" here.
+        const raw = value();
+        const v = (raw === 'fatal' || raw === 'critical' ? 'error' : raw) as LogLevel;
+        if (!LOG_LEVELS.includes(v)) return bad(`${flag} must be one of ${LOG_LEVELS.join(', ')}, fatal, critical`);
+        a.level = v;
+        break;
+      }
       default: return bad(`unknown option ${arg}`);
     }
   }

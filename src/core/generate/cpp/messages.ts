@@ -4,6 +4,7 @@ import { registerMessages } from '../../i18n';
 export default registerMessages({
   en: {
     'transform.model.bad-args': 'transform (model folder): {detail}',
+    'transform.model.usage': 'With a model folder (it has config.json): atb-migrate transform -s <model dir> [-atb <cpp|dir>] [--out D] [--mindie-version v3.0.0.beta.1|v3.0.0] [-py [-quant [--quant-disable-names X]]] [-a] [--dry-run] [--force] [--json] [-l level]\n  (default: a C++ graph model + its Python; -atb: only the Python for that C++ model; -py: torch-like; -a: operator report)',
     'transform.rule.rejected': 'This flag combination is rejected, as msit llm transform rejects it: {rule}',
     'transform.rule.quant-needs-py': '-quant/--to-quant must be used with -py/--to-python.',
     'transform.rule.disable-needs-quant': '--quant-disable-names must be used with -py/--to-python and -quant/--to-quant.',
@@ -70,6 +71,7 @@ export default registerMessages({
   },
   'zh-cn': {
     'transform.model.bad-args': 'transform（模型目录）：{detail}',
+    'transform.model.usage': '对模型目录（含 config.json）：atb-migrate transform -s <模型目录> [-atb <cpp|目录>] [--out D] [--mindie-version v3.0.0.beta.1|v3.0.0] [-py [-quant [--quant-disable-names X]]] [-a] [--dry-run] [--force] [--json] [-l 级别]\n  （默认生成 C++ 图模型及其 Python；-atb：只为该 C++ 模型生成 Python；-py：torch-like；-a：算子分析报告）',
     'transform.rule.rejected': '该参数组合与 msit llm transform 一样被拒绝：{rule}',
     'transform.rule.quant-needs-py': '-quant/--to-quant 需要配合 -py/--to-python 使用。',
     'transform.rule.disable-needs-quant': '--quant-disable-names 需要配合 -py/--to-python 与 -quant/--to-quant 使用。',
