@@ -98,6 +98,21 @@ describe('-atb: reading an existing C++ model', function () {
     assert.ok(formatMessage(genb.missing[0], 'zh-cn').includes('atb_speed::Model'));
   });
 
+  it('ConstructInTensorMap: groups behind flags that default to false stay off; an unproven flag is named', async () => {
+    const syntax = await nodeSyntax();
+    const pair = (await resolveAtbPair(nodeFileReader, path.join(ATB, 'flagged', 'model'))) as { cpp: string; header: string };
+    const facts = await readAtbModel(syntax, nodeFileReader, pair, 'v3.0.0');
+    // isLongSeq is declared `= false`; withSlopes has no default: the reader cannot show it is off.
+    const texts = facts.missing.map((m) => formatMessage(m));
+    assert.strictEqual(texts.length, 1, texts.join('\n'));
+    assert.ok(texts[0].includes('withSlopes') && !texts[0].includes('isLongSeq'), texts[0]);
+    const fixed = memory(pair, (t) => t.replace('bool withSlopes;', 'bool withSlopes = false;'));
+    const facts2 = await readAtbModel(syntax, fixed, pair, 'v3.0.0');
+    assert.deepStrictEqual(facts2.missing.map((m) => formatMessage(m)), []);
+    assert.strictEqual(facts2.inputs!.length, 12);
+    assert.strictEqual(facts2.keys.find((k) => k.key === 'isLongSeq')!.required, false);
+  });
+
   it('Python for the plain model sends exactly the keys it reads, its name, its inputs and weight count', async () => {
     const syntax = await nodeSyntax();
     const facts = await readAtbModel(syntax, nodeFileReader, (await resolveAtbPair(nodeFileReader, path.join(ATB, 'plain', 'model'))) as { cpp: string; header: string }, 'v3.0.0');
@@ -115,6 +130,17 @@ describe('-atb: reading an existing C++ model', function () {
     assert.strictEqual(py.inputCount, facts.inputs!.length);
   });
 });
+
+/** The node reader, with one file's text changed (to vary a fixture without another copy). */
+function memory(pair: { header: string }, change: (text: string) => string) {
+  return {
+    ...nodeFileReader,
+    readText: async (p: string) => {
+      const text = await nodeFileReader.readText(p);
+      return p === pair.header && text !== undefined ? change(text) : text;
+    },
+  };
+}
 
 describe('atb-migrate transform -s <model dir> and generate --target cpp (CLI)', function () {
   this.timeout(60000);

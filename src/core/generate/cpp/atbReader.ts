@@ -264,14 +264,85 @@ export async function readAtbModel(syntax: Syntax, reader: FileReader, pair: { c
   facts.keys = [...keys.values()];
   for (const k of keysFor(version, BASE_EXECUTE_KEYS)) if (!facts.executeKeys.some((e) => e.key === k.key)) facts.executeKeys.push(k);
 
-  // 4. Inputs: the base's default group, unless the model edits the candidates or the map.
-  const editsInputs = own.find((f) => /ConstructInTensorMap$/.test(f.name) || /inTensorCandidates/.test(f.body.text));
-  if (editsInputs) missing('the in-tensor list', `line ${editsInputs.line} (${editsInputs.name}) changes inTensorCandidates or ConstructInTensorMap`);
-  else facts.inputs = [...BASE_DEFAULT_INPUTS];
+  // 4. Inputs: the base's default group. A ConstructInTensorMap override is followed: groups it adds
+  //    only under `if (param.flag)` stay off when every flag defaults to false (we never send them);
+  //    anything else it adds, or an edit of the default group, is a fact we cannot tell.
+  const inputs = await readInputs(reader, sources.map((s) => s.root), own, baseSource, parser);
+  if ('missing' in inputs) missing('the in-tensor list', inputs.missing);
+  else facts.inputs = inputs.inputs;
 
   // 5. Weight count: the base formula unless the model changes it.
   const weightEdit = own.find((f) => /CalcWeightTensorSize$/.test(f.name) || /weightCount(PerLayer|WordEmbedding|FinalNorm|LmHead)\s*(\+?=)/.test(f.body.text));
   if (weightEdit) missing('the weight count', `line ${weightEdit.line} (${weightEdit.name}) changes the weight counts`);
   else facts.weights = { embedding: BASE_WEIGHTS.embedding, perLayer: BASE_WEIGHTS.perLayer, finalNorm: BASE_WEIGHTS.finalNorm.rms, lmHead: BASE_WEIGHTS.lmHead };
   return facts;
+}
+
+/** Flags a model or base param header declares with `= false` (bool members off by default). */
+async function falseByDefault(reader: FileReader, roots: Node[], baseSource: string | undefined, parser: ReturnType<Syntax['parser']>): Promise<Set<string>> {
+  const off = new Set<string>();
+  const scan = (root: Node) =>
+    walk(root, (n) => {
+      if (n.type !== 'field_declaration') return;
+      const type = n.childForFieldName('type')?.text;
+      const decl = n.childForFieldName('declarator');
+      const value = n.childForFieldName('default_value');
+      if (type === 'bool' && decl && value?.text === 'false') off.add(decl.text);
+    });
+  roots.forEach(scan);
+  if (baseSource) {
+    for (const header of ['param.h', 'model_param.h']) {
+      const text = await reader.readText(join(dirOf(baseSource), header));
+      const tree = text === undefined ? null : parser.parse(text);
+      if (tree) scan(tree.rootNode);
+    }
+  }
+  return off;
+}
+
+async function readInputs(reader: FileReader, roots: Node[], own: FunctionInfo[], baseSource: string | undefined, parser: ReturnType<Syntax['parser']>): Promise<{ inputs: string[] } | { missing: string }> {
+  for (const f of own) {
+    let edit: Node | undefined;
+    walk(f.body, (n) => {
+      if (edit) return;
+      // inTensorCandidates["default"] / .at("default") touched, or the whole map reassigned.
+      if (n.type === 'subscript_expression' && /inTensorCandidates$/.test(n.childForFieldName('argument')?.text ?? '') && subscriptKey(n) === 'default') edit = n;
+      if (n.type === 'call_expression') {
+        const fn = n.childForFieldName('function');
+        if (fn?.type === 'field_expression' && /inTensorCandidates$/.test(fn.childForFieldName('argument')?.text ?? '') && fn.childForFieldName('field')?.text === 'at' && stringValue(n.childForFieldName('arguments')?.namedChildren[0]) === 'default') edit = n;
+      }
+      if (n.type === 'assignment_expression' && /inTensorCandidates$/.test(n.childForFieldName('left')?.text ?? '')) edit = n;
+    });
+    if (edit) return { missing: `line ${edit.startPosition.row + 1} (${f.name}) changes the default input group or replaces the candidates` };
+  }
+  const cim = own.find((f) => /ConstructInTensorMap$/.test(f.name));
+  if (!cim) return { inputs: [...BASE_DEFAULT_INPUTS] };
+  let problem: string | undefined;
+  const conditions: { group: string; flags: string[]; line: number }[] = [];
+  let defaultAssigned = false;
+  walk(cim.body, (n) => {
+    if (problem) return;
+    if (n.type === 'call_expression' && /AssignTensorIdx$/.test(n.childForFieldName('function')?.text ?? '')) {
+      const group = stringValue(n.childForFieldName('arguments')?.namedChildren[1]);
+      let cond: Node | undefined;
+      for (let p = n.parent; p && p.id !== cim.body.id; p = p.parent) if (p.type === 'if_statement') cond = p.childForFieldName('condition') ?? undefined;
+      if (group === 'default' && !cond) defaultAssigned = true;
+      else if (!group || !cond) problem = `line ${n.startPosition.row + 1} adds the "${group ?? '?'}" inputs unconditionally`;
+      else {
+        // Only `param.flag` terms joined by || / && (no negation, no comparisons) can be proven off.
+        const text = cond.text.replace(/^\(|\)$/g, '');
+        const flags = text.split(/\|\||&&/).map((t) => t.trim());
+        if (flags.some((t) => !/^(this->)?param\.[A-Za-z_]\w*$/.test(t))) problem = `line ${n.startPosition.row + 1} adds the "${group}" inputs under "${text}"`;
+        else conditions.push({ group, flags: flags.map((t) => t.replace(/^(this->)?param\./, '')), line: n.startPosition.row + 1 });
+      }
+    }
+  });
+  if (problem) return { missing: `${cim.name}: ${problem}` };
+  if (!defaultAssigned) return { missing: `${cim.name} does not add the default inputs first` };
+  const off = await falseByDefault(reader, roots, baseSource, parser);
+  for (const c of conditions) {
+    const on = c.flags.filter((f) => !off.has(f));
+    if (on.length) return { missing: `${cim.name} line ${c.line}: cannot show that ${on.join(', ')} default to false` };
+  }
+  return { inputs: [...BASE_DEFAULT_INPUTS] };
 }
