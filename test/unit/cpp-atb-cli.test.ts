@@ -216,10 +216,13 @@ describe('atb-migrate transform -s <model dir> and generate --target cpp (CLI)',
     assert.deepStrictEqual(tree(path.join(tmp, 'x')), []);
   });
 
-  it('a layer folder still gets the quantize rewrite', async () => {
+  it('a layer folder still gets the quantize rewrite; model-only flags on it are rejected', async () => {
     const layer = path.join(ROOT, 'test', 'fixtures', 'workspace', 'atb_models', 'models', 'tinyllama', 'layer');
     const r = await cli(['transform', '-s', layer, '--dry-run'], tmp);
     assert.strictEqual(r.code, 0, r.err);
     assert.ok(r.out.includes('converted'), r.out);
+    const py = await cli(['transform', '-s', layer, '-py'], tmp);
+    assert.strictEqual(py.code, 2);
+    assert.ok(py.err.includes('apply to a model folder'), py.err);
   });
 });

@@ -94,6 +94,11 @@ export async function runModelTransform(argv: string[], io: CliIO): Promise<numb
     io.err(text(a.error));
     return EXIT.usage;
   }
+  // -py/-quant/-atb/-a name a model scenario: the source must be a model folder (msit picks the scenario by it).
+  if (!fs.existsSync(path.join(path.resolve(io.cwd, a.source), 'config.json'))) {
+    io.err(text(msg('transform.rule.rejected', { rule: text(msg('transform.rule.model-flags', { source: a.source })) })));
+    return EXIT.usage;
+  }
   const rule = msitRuleViolation(a);
   if (rule) {
     io.err(text(msg('transform.rule.rejected', { rule: text(rule) })));
