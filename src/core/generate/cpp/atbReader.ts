@@ -318,7 +318,7 @@ async function readInputs(reader: FileReader, roots: Node[], own: FunctionInfo[]
   const cim = own.find((f) => /ConstructInTensorMap$/.test(f.name));
   if (!cim) return { inputs: [...BASE_DEFAULT_INPUTS] };
   let problem: string | undefined;
-  const conditions: { group: string; flags: string[]; line: number }[] = [];
+  const conditions: { group: string; cond: string; line: number }[] = [];
   let defaultAssigned = false;
   walk(cim.body, (n) => {
     if (problem) return;
@@ -328,21 +328,31 @@ async function readInputs(reader: FileReader, roots: Node[], own: FunctionInfo[]
       for (let p = n.parent; p && p.id !== cim.body.id; p = p.parent) if (p.type === 'if_statement') cond = p.childForFieldName('condition') ?? undefined;
       if (group === 'default' && !cond) defaultAssigned = true;
       else if (!group || !cond) problem = `line ${n.startPosition.row + 1} adds the "${group ?? '?'}" inputs unconditionally`;
-      else {
-        // Only `param.flag` terms joined by || / && (no negation, no comparisons) can be proven off.
-        const text = cond.text.replace(/^\(|\)$/g, '');
-        const flags = text.split(/\|\||&&/).map((t) => t.trim());
-        if (flags.some((t) => !/^(this->)?param\.[A-Za-z_]\w*$/.test(t))) problem = `line ${n.startPosition.row + 1} adds the "${group}" inputs under "${text}"`;
-        else conditions.push({ group, flags: flags.map((t) => t.replace(/^(this->)?param\./, '')), line: n.startPosition.row + 1 });
-      }
+      else conditions.push({ group, cond: cond.text.replace(/^\(|\)$/g, '').trim(), line: n.startPosition.row + 1 });
     }
   });
   if (problem) return { missing: `${cim.name}: ${problem}` };
   if (!defaultAssigned) return { missing: `${cim.name} does not add the default inputs first` };
   const off = await falseByDefault(reader, roots, baseSource, parser);
+  // Off when built from `param.flag` terms (default false, never sent) and small bool methods returning them.
+  const provenOff = (expr: string, depth = 0): boolean => {
+    const e = expr.trim().replace(/^\((.*)\)$/, '$1').trim();
+    if (depth > 4 || /[()]/.test(e.replace(/\w+\(\)/g, ''))) return false;
+    if (e.includes('||')) return e.split('||').every((t) => provenOff(t, depth + 1));
+    if (e.includes('&&')) return e.split('&&').some((t) => provenOff(t, depth + 1));
+    const flag = /^(?:this->)?(?:[\w:]+::)?param\.([A-Za-z_]\w*)$/.exec(e);
+    if (flag) return off.has(flag[1]);
+    const call = /^(?:this->)?([A-Za-z_]\w*)\(\)$/.exec(e);
+    if (call) {
+      const fn = own.find((f) => f.name === call[1] || f.name.endsWith(`::${call[1]}`));
+      const statements = fn?.body.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+      const ret = statements.length === 1 && statements[0]!.type === 'return_statement' ? statements[0]!.namedChildren[0] : undefined;
+      return !!ret && provenOff(ret.text, depth + 1);
+    }
+    return false;
+  };
   for (const c of conditions) {
-    const on = c.flags.filter((f) => !off.has(f));
-    if (on.length) return { missing: `${cim.name} line ${c.line}: cannot show that ${on.join(', ')} default to false` };
+    if (!provenOff(c.cond)) return { missing: `${cim.name} line ${c.line}: cannot show that "${c.cond}" is false by default (it adds the "${c.group}" inputs)` };
   }
   return { inputs: [...BASE_DEFAULT_INPUTS] };
 }
