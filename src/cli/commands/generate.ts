@@ -9,6 +9,7 @@ import { generateV3, type GeneratedV3File } from '../../core/generate';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
+import { loadNodeFamilies } from '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
@@ -179,7 +180,8 @@ export const generateCommand: CliCommand = {
       fallbackLayers = names;
     }
 
-    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
+    // Families described under `families:` in ./.atb-migrate.yaml patch or extend the built-in catalogue.
+    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m), { families: loadNodeFamilies(io.cwd) });
     const problems: Problem[] = [...read.problems];
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');

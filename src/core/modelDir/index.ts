@@ -157,6 +157,8 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   // Multimodal wrappers nest the language model's config (the catalogue says under which key); its own
   // fields win, the top level fills gaps. Nested sub-configs omit fields equal to their class defaults.
   const catalogue = options.families ?? builtinFamilies();
+  // A broken workspace override is reported, not fatal: its bad entries were dropped when loading.
+  for (const p of catalogue.problems) problems.push({ severity: 'warning', code: 'families.catalogue-problem', message: p.message, hint: msg('families.catalogue-problem.hint', { path: p.path, line: p.line + 1 }) });
   let config: Json = top;
   let configPrefix = '';
   const topType = typeof top.model_type === 'string' ? top.model_type : '';
