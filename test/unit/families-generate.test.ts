@@ -15,6 +15,7 @@ import { readModelFolder } from '../../src/core/modelDir';
 import { nodeFileReader } from '../../src/node/fileReader';
 import { REAL_MODELS, tempDir } from './modelDirHelpers';
 import { main } from '../../src/cli/main';
+import { modelFacts } from '../../src/core/analysis';
 
 type Json = Record<string, unknown>;
 
@@ -342,5 +343,26 @@ describe('families: workspace overrides and HF quantization', function () {
       assert.strictEqual(p.severity, 'warning');
       assert.match(r.findings.find((f) => f.key === 'quant.hf')!.value as string, new RegExp(`^${method.toUpperCase()}, 4-bit, group 128`));
     }
+  });
+});
+
+describe('families: the operator analysis and the reader agree on norm, activation and position encoding', function () {
+  this.timeout(30000);
+  const agree = async (dir: string) => {
+    const r = await readModelFolder(nodeFileReader, dir);
+    if (!r.spec) return;
+    const facts = modelFacts(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
+    const f = r.spec.family;
+    const name = path.basename(dir);
+    assert.strictEqual(facts.norm, f.norm === 'layer' ? 'LayerNorm' : 'RMSNorm', `${name} norm`);
+    assert.strictEqual(facts.activation === 'swiglu' ? 'silu' : facts.activation, f.activation === 'swiglu' ? 'silu' : f.activation, `${name} activation`);
+    assert.strictEqual(facts.positionEmbedding, f.position === 'none' ? undefined : f.position, `${name} position`);
+  };
+  it('for every hand-written family case', async () => {
+    for (const c of CASES) await agree(writeFolder(c));
+  });
+  it('for every real model folder', async function () {
+    if (!fs.existsSync(REAL_MODELS)) return this.skip();
+    for (const d of fs.readdirSync(REAL_MODELS)) if (fs.existsSync(path.join(REAL_MODELS, d, 'config.json'))) await agree(path.join(REAL_MODELS, d));
   });
 });
