@@ -566,7 +566,8 @@ function weightEvidence(layout: WeightLayout, file: string, names: string[]): We
     hasHead: !!layout.lmHead,
     complete: layout.family !== 'unknown',
     hasLayerModule: (module) => layer0.has(module),
-    normHasBias: !!layout.inputNorm && names.some((n) => n.endsWith(`.${layout.inputNorm}.bias`)),
+    // Layer 0's norm is enough (one lookup, not a pass over every name with a new string each time).
+    normHasBias: !!layout.inputNorm && names.includes(`${layout.root ? layout.root + '.' : ''}${layout.layersKey}.0.${layout.inputNorm}.bias`),
   };
 }
 
