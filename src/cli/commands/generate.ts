@@ -9,6 +9,7 @@ import { generateV3, type GeneratedV3File } from '../../core/generate';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
+import { loadNodeFamilies } from '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
 import { DEFAULT_MINDIE_VERSION, isMindieVersion, type MindieVersion } from '../../core/generate/cpp';
 import { runCppTransform } from './transformModel';
@@ -197,7 +198,8 @@ export const generateCommand: CliCommand = {
       fallbackLayers = names;
     }
 
-    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
+    // Families described under `families:` in ./.atb-migrate.yaml patch or extend the built-in catalogue.
+    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m), { families: loadNodeFamilies(io.cwd) });
     const problems: Problem[] = [...read.problems];
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');

@@ -157,6 +157,8 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   // Multimodal wrappers nest the language model's config (the catalogue says under which key); its own
   // fields win, the top level fills gaps. Nested sub-configs omit fields equal to their class defaults.
   const catalogue = options.families ?? builtinFamilies();
+  // A broken workspace override is reported, not fatal: its bad entries were dropped when loading.
+  for (const p of catalogue.problems) problems.push({ severity: 'warning', code: 'families.catalogue-problem', message: p.message, hint: msg('families.catalogue-problem.hint', { path: p.path, line: p.line + 1 }) });
   let config: Json = top;
   let configPrefix = '';
   const topType = typeof top.model_type === 'string' ? top.model_type : '';
@@ -564,7 +566,8 @@ function weightEvidence(layout: WeightLayout, file: string, names: string[]): We
     hasHead: !!layout.lmHead,
     complete: layout.family !== 'unknown',
     hasLayerModule: (module) => layer0.has(module),
-    normHasBias: !!layout.inputNorm && names.some((n) => n.endsWith(`.${layout.inputNorm}.bias`)),
+    // Layer 0's norm is enough (one lookup, not a pass over every name with a new string each time).
+    normHasBias: !!layout.inputNorm && names.includes(`${layout.root ? layout.root + '.' : ''}${layout.layersKey}.0.${layout.inputNorm}.bias`),
   };
 }
 
