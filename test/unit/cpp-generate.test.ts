@@ -17,6 +17,7 @@ import * as path from 'path';
 import '../../src/core/messages';
 import { generateCpp, MINDIE_VERSIONS, readAtbModel, type CppResult, type MindieVersion } from '../../src/core/generate/cpp';
 import { BASE_WEIGHTS } from '../../src/core/generate/cpp/mindie';
+import { supportFor } from '../../src/core/generate/support';
 import { formatMessage } from '../../src/core/i18n';
 import { readModelFolder, type ModelSpec } from '../../src/core/modelDir';
 import type { Node, Syntax } from '../../src/core/syntax';
@@ -100,6 +101,10 @@ describe('cpp target: generated C++ and Python per family and MindIE version', f
       }
     }
     assert.ok(generated().length >= 6, 'too few generated cases');
+    // A generated model has only quirks the capability table (served by support.ts) calls implemented.
+    for (const c of generated()) {
+      for (const s of supportFor(c.spec!, 'cpp')) assert.strictEqual(s.status, 'implemented', `${c.name}: generated although ${s.quirk.id} is refused`);
+    }
   });
 
   it('both versions give the same C++ (the keys that differ are optional and not sent)', () => {
