@@ -560,6 +560,7 @@ function weightEvidence(layout: WeightLayout, file: string, names: string[]): We
     naming,
     qkvPacking: layout.qkv.length === 1 ? layout.qkvPacking : 'separate',
     qkvBias: layout.qkvBias,
+    oBias: layout.oBias,
     qkNorm: !!(layout.qNorm && layout.kNorm),
     mla: layout.mla,
     moeModule: layout.moeModule,

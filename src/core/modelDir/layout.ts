@@ -121,6 +121,8 @@ export interface WeightLayout {
   mla: boolean;
   /** Whether q/k/v carry biases in the weights. */
   qkvBias: boolean;
+  /** Whether the output projection carries a bias in the weights. */
+  oBias?: boolean;
   /** Layer indexes seen. */
   layerCount: number;
   /** Layer-0 modules, for messages. */
@@ -245,6 +247,7 @@ export function detectLayout(names: string[], modelType: string, expectedLayers?
     layout.o = attention.o;
     layout.qkvPacking = attention.packing;
     layout.qkvBias = attention.qkv.some((q) => stack.biases.has(`${attention.attn}.${q}`));
+    layout.oBias = stack.biases.has(`${attention.attn}.${attention.o}`);
     layout.qNorm = c.qNorms.find((n) => has(`${attention.attn}.${n}`));
     layout.kNorm = c.kNorms.find((n) => has(`${attention.attn}.${n}`));
   } else {
