@@ -11,3 +11,4 @@ import './modelDir/messages';
 import './generate/messages';
 import './generate/onnx/messages';
 import './rewrite/messages';
+import './generate/cpp/messages';

@@ -3,7 +3,7 @@
  * real buttons/inputs/labels; state is kept with setState (restored when hidden/shown and by the
  * panel serializer across reloads). Every message in and out goes through src/webview/protocol.ts.
  */
-import { DEFAULT_WIZARD_SEQ_LENGTH, initialState, isToWebview, WIZARD_TARGETS, type FromWebview, type StringKey, type WizardState } from './protocol';
+import { DEFAULT_WIZARD_SEQ_LENGTH, initialState, isToWebview, type FromWebview, type StringKey, type WizardState } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
 
@@ -102,25 +102,44 @@ function renderFindings(root: HTMLElement): void {
   root.append(section);
 }
 
-function renderTarget(root: HTMLElement): void {
-  const section = el('section', { 'data-testid': 'wizard-step-3', 'aria-labelledby': 'step-3-title' }, stepHeader(3, t('step3')));
-  // What to generate: one radio per entry of WIZARD_TARGETS; the fields below follow the choice.
+/** What to generate: one radio per entry of the extension's target table, plus its versions. */
+function renderTargetKind(section: HTMLElement): void {
   const o = state.options;
-  const kind = WIZARD_TARGETS.find((k) => k.id === (o.target ?? 'torch-like')) ?? WIZARD_TARGETS[0];
-  const kinds = el('fieldset', { id: 'target-kinds', 'data-testid': 'target-kinds' }, el('legend', {}, t('targetKind')));
-  for (const k of WIZARD_TARGETS) {
-    const radio = el('input', { type: 'radio', name: 'target-kind', id: `target-kind-${k.id}`, 'data-testid': `target-kind-${k.id}`, value: k.id, 'aria-describedby': `target-kind-${k.id}-help` }) as HTMLInputElement;
-    radio.checked = k.id === kind.id;
+  const group = el('fieldset', { id: 'target-kinds', 'data-testid': 'target-kinds' }, el('legend', {}, t('targetKind')));
+  for (const kind of state.targetKinds) {
+    const radio = el('input', { type: 'radio', name: 'target-kind', id: `target-kind-${kind.id}`, 'data-testid': `target-kind-${kind.id}`, value: kind.id, 'aria-describedby': `target-kind-${kind.id}-help` }) as HTMLInputElement;
+    radio.checked = o.target === kind.id;
     radio.addEventListener('change', () => {
-      o.target = k.id;
+      o.target = kind.id;
+      if (kind.versions.length && !kind.versions.includes(o.mindieVersion)) o.mindieVersion = kind.versions[kind.versions.length - 1];
+      save();
       render();
+    });
+    group.append(el('div', { class: 'radio' }, radio, el('label', { for: `target-kind-${kind.id}` }, kind.label), el('div', { class: 'help', id: `target-kind-${kind.id}-help` }, kind.description)));
+  }
+  section.append(group);
+  const current = state.targetKinds.find((k) => k.id === o.target);
+  if (current?.versions.length) {
+    const select = el('select', { id: 'mindie-version', 'data-testid': 'mindie-version' }) as HTMLSelectElement;
+    for (const v of current.versions) {
+      const option = el('option', { value: v }, v) as HTMLOptionElement;
+      option.selected = v === o.mindieVersion;
+      select.append(option);
+    }
+    select.addEventListener('change', () => {
+      o.mindieVersion = select.value;
       save();
     });
-    kinds.append(el('div', { class: 'radio' }, radio, el('label', { for: `target-kind-${k.id}` }, t(k.label))), el('div', { id: `target-kind-${k.id}-help`, class: 'help' }, t(k.help)));
+    section.append(el('div', { class: 'field' }, el('label', { for: 'mindie-version' }, t('mindieVersion')), select));
   }
-  section.append(kinds);
-  if (kind.id === 'torch-like') section.append(el('p', {}, t('targetHelp')));
-  const shows = (f: (typeof kind.fields)[number]) => kind.fields.includes(f);
+}
+
+function renderTarget(root: HTMLElement): void {
+  const section = el('section', { 'data-testid': 'wizard-step-3', 'aria-labelledby': 'step-3-title' }, stepHeader(3, t('step3')));
+  renderTargetKind(section);
+  section.append(el('p', {}, t('targetHelp')));
+  const torchLike = state.options.target === 'torch-like';
+  const wantsSeqLength = !!state.targetKinds.find((k) => k.id === state.options.target)?.fields?.includes('seqLength');
   const group = el('fieldset', { id: 'targets', 'data-testid': 'targets' }, el('legend', {}, t('step3')));
   state.targets.forEach((target, i) => {
     const radio = el('input', { type: 'radio', name: 'target', id: `target-${i}`, 'data-testid': `target-${i}`, value: target.dir, 'data-kind': target.kind }) as HTMLInputElement;
@@ -131,12 +150,14 @@ function renderTarget(root: HTMLElement): void {
   group.append(button('target-browse', t('browse'), 'folder-opened', () => post({ type: 'pickTarget' })));
   section.append(group);
 
+  const o = state.options;
   const modelType = el('input', { type: 'text', value: o.modelType, spellcheck: 'false', autocomplete: 'off' }) as HTMLInputElement;
   const threshold = el('input', { type: 'number', min: '1', step: '1', value: String(o.embeddingParallelThreshold) }) as HTMLInputElement;
   const fallback = el('input', { type: 'text', value: o.fallbackLayers, spellcheck: 'false' }) as HTMLInputElement;
   const lmHead = el('input', { type: 'text', value: o.lmHead, spellcheck: 'false', placeholder: 'lm_head' }) as HTMLInputElement;
-  const seqLength = el('input', { type: 'number', min: '1', max: '32768', step: '1', value: String(o.seqLength ?? DEFAULT_WIZARD_SEQ_LENGTH) }) as HTMLInputElement;
   const router = el('input', { type: 'checkbox' }) as HTMLInputElement;
+  const seqLength = el('input', { type: 'number', min: '1', max: '32768', step: '1', value: String(o.seqLength ?? DEFAULT_WIZARD_SEQ_LENGTH) }) as HTMLInputElement;
+  const invalidSeq = el('div', { id: 'seq-length-error', 'data-testid': 'seq-length-error', class: 'error', role: 'alert' });
   const checkout = state.targets.find((x) => x.dir === state.targetDir)?.kind === 'checkout';
   router.checked = o.addToRouter && checkout;
   router.disabled = !checkout;
@@ -148,26 +169,24 @@ function renderTarget(root: HTMLElement): void {
     o.lmHead = lmHead.value.trim();
     o.addToRouter = router.checked;
     o.seqLength = Number(seqLength.value) || 0;
-    const typeOk = !shows('modelType') || MODEL_TYPE.test(o.modelType);
-    const seqOk = !shows('seqLength') || (Number.isInteger(o.seqLength) && o.seqLength >= 1 && o.seqLength <= 32768);
-    invalid.textContent = typeOk ? '' : t('invalidModelType');
-    modelType.setAttribute('aria-invalid', String(!typeOk));
+    const ok = MODEL_TYPE.test(o.modelType);
+    invalid.textContent = ok ? '' : t('invalidModelType');
+    modelType.setAttribute('aria-invalid', String(!ok));
+    const seqOk = !wantsSeqLength || (Number.isInteger(o.seqLength) && o.seqLength >= 1 && o.seqLength <= 32768);
     invalidSeq.textContent = seqOk ? '' : t('invalidSeqLength');
     seqLength.setAttribute('aria-invalid', String(!seqOk));
-    previewButton.disabled = !typeOk || !seqOk || !state.targetDir || (shows('threshold') && o.embeddingParallelThreshold < 1);
+    previewButton.disabled = !ok || !seqOk || !state.targetDir || (torchLike && o.embeddingParallelThreshold < 1);
     save();
   };
-  const invalidSeq = el('div', { id: 'seq-length-error', 'data-testid': 'seq-length-error', class: 'error', role: 'alert' });
   for (const input of [modelType, threshold, fallback, lmHead, router, seqLength]) input.addEventListener('input', sync);
   router.addEventListener('change', sync);
-  if (shows('seqLength')) section.append(field('seq-length', t('seqLength'), seqLength, t('seqLengthHelp')), invalidSeq);
-  if (shows('modelType')) section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
-  if (shows('threshold')) section.append(field('threshold', t('threshold'), threshold));
-  if (shows('fallback')) section.append(field('fallback-layers', t('fallback'), fallback));
-  if (shows('lmHead')) section.append(field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));
-  router.id = 'add-to-router';
-  router.setAttribute('data-testid', 'add-to-router');
-  if (shows('router')) {
+  if (wantsSeqLength) section.append(field('seq-length', t('seqLength'), seqLength, t('seqLengthHelp')), invalidSeq);
+  section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
+  // The torch-like options only mean something for that target.
+  if (torchLike) {
+    section.append(field('threshold', t('threshold'), threshold), field('fallback-layers', t('fallback'), fallback), field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));
+    router.id = 'add-to-router';
+    router.setAttribute('data-testid', 'add-to-router');
     section.append(el('div', { class: 'checkbox' }, router, el('label', { for: 'add-to-router' }, t('addToRouter'))));
     if (!checkout) section.append(el('div', { class: 'help', 'data-testid': 'router-only-checkout' }, t('routerOnlyCheckout')));
     section.append(el('p', { class: 'note', id: 'version-note', 'data-testid': 'version-note' }, el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', t('versionNote')));
@@ -190,6 +209,11 @@ function renderPreview(root: HTMLElement): void {
     const list = el('ul', { id: 'generated-files', 'data-testid': 'generated-files' });
     for (const f of p.files) list.append(el('li', { 'data-testid': 'generated-file' }, f));
     section.append(list, problemList(p.problems, 'generate-problems'));
+    if (p.nextSteps?.length) {
+      const steps = el('ol', { id: 'next-steps', 'data-testid': 'next-steps' });
+      for (const s of p.nextSteps) steps.append(el('li', {}, el('code', {}, s)));
+      section.append(el('h3', {}, t('nextSteps')), steps);
+    }
     if (p.applied) section.append(button('open-files', t('openFiles'), 'go-to-file', () => post({ type: 'openFiles' }), true));
   }
   section.append(el('div', { class: 'nav' }, button('back-to-target', t('back'), 'arrow-left', () => post({ type: 'back', step: 3 }))));

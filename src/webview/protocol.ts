@@ -26,28 +26,24 @@ export interface TargetChoice {
   label: string;
 }
 
-/** What the wizard generates; the Target step is drawn from WIZARD_TARGETS. */
-export type WizardTarget = 'torch-like' | 'onnx';
-
-export interface WizardTargetKind {
-  id: WizardTarget;
-  /** String key of its label and help. */
-  label: StringKey;
-  help: StringKey;
-  /** Which option fields the Target step shows for it. */
-  fields: readonly ('modelType' | 'threshold' | 'fallback' | 'lmHead' | 'router' | 'seqLength')[];
+/** One entry of the extension's target table (src/extension/wizard/targets.ts). */
+export interface TargetKindView {
+  id: string;
+  label: string;
+  description: string;
+  /** MindIE-LLM versions the target offers (empty: no choice). */
+  versions: string[];
+  /** Extra option fields the Target step shows for it ('seqLength' for ONNX). */
+  fields?: string[];
 }
-
-export const WIZARD_TARGETS: readonly WizardTargetKind[] = [
-  { id: 'torch-like', label: 'targetTorchLike', help: 'targetTorchLikeHelp', fields: ['modelType', 'threshold', 'fallback', 'lmHead', 'router'] },
-  { id: 'onnx', label: 'targetOnnx', help: 'targetOnnxHelp', fields: ['seqLength'] },
-];
 
 export const DEFAULT_WIZARD_SEQ_LENGTH = 512;
 
 export interface WizardOptions {
-  /** Absent in states saved before the ONNX target existed: torch-like. */
-  target?: WizardTarget;
+  /** Target id from the table ('torch-like', 'cpp', ...). */
+  target: string;
+  mindieVersion: string;
+  /** ONNX target: static sequence length (absent in older saved states: 512). */
   seqLength?: number;
   modelType: string;
   embeddingParallelThreshold: number;
@@ -66,8 +62,9 @@ export interface WizardState {
   canGenerate: boolean;
   targets: TargetChoice[];
   targetDir?: string;
+  targetKinds: TargetKindView[];
   options: WizardOptions;
-  preview?: { applied: boolean; files: string[]; problems: ProblemView[] };
+  preview?: { applied: boolean; files: string[]; problems: ProblemView[]; nextSteps?: string[] };
 }
 
 export type ToWebview =
@@ -93,13 +90,14 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 export function isWizardOptions(v: unknown): v is WizardOptions {
   return (
     isObj(v) &&
+    isString(v.target, 40) &&
+    isString(v.mindieVersion, 40) &&
     isString(v.modelType, 200) &&
     typeof v.embeddingParallelThreshold === 'number' &&
     Number.isFinite(v.embeddingParallelThreshold) &&
     isString(v.fallbackLayers, 4096) &&
     isString(v.lmHead, 400) &&
     typeof v.addToRouter === 'boolean' &&
-    (v.target === undefined || WIZARD_TARGETS.some((t) => t.id === v.target)) &&
     (v.seqLength === undefined || (typeof v.seqLength === 'number' && Number.isFinite(v.seqLength)))
   );
 }
@@ -112,6 +110,7 @@ export function isWizardState(v: unknown): v is WizardState {
     Array.isArray(v.findings) &&
     Array.isArray(v.problems) &&
     Array.isArray(v.targets) &&
+    Array.isArray(v.targetKinds) &&
     typeof v.canGenerate === 'boolean' &&
     isWizardOptions(v.options)
   );
@@ -162,7 +161,8 @@ export function initialState(): WizardState {
     problems: [],
     canGenerate: false,
     targets: [],
-    options: { target: 'torch-like', seqLength: DEFAULT_WIZARD_SEQ_LENGTH, modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
+    targetKinds: [],
+    options: { target: 'torch-like', mindieVersion: 'v3.0.0', seqLength: DEFAULT_WIZARD_SEQ_LENGTH, modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
   };
 }
 
@@ -205,10 +205,8 @@ export const STRING_KEYS = [
   'invalidModelType',
   'cannotGenerate',
   'targetKind',
-  'targetTorchLike',
-  'targetTorchLikeHelp',
-  'targetOnnx',
-  'targetOnnxHelp',
+  'mindieVersion',
+  'nextSteps',
   'seqLength',
   'seqLengthHelp',
   'invalidSeqLength',

@@ -12,7 +12,10 @@ import type { ModelSpec } from '../../core/modelDir';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
+import { loadNodeFamilies } from '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
+import { DEFAULT_MINDIE_VERSION, isMindieVersion, type MindieVersion } from '../../core/generate/cpp';
+import { runCppTransform } from './transformModel';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
 const USAGE = `Usage: atb-migrate generate <model dir> [options]
@@ -26,12 +29,15 @@ With --target onnx it writes export_onnx.py and README.md instead: the per-block
 ONNX export for TPU-MLIR (embedding, lm_head, block_<i>, block_cache_<i>).
 
 Options:
-      --target T                 torch-like (default) | onnx
-      --seq-length N             onnx: static sequence length (default ${DEFAULT_SEQ_LENGTH})
   -o, --out DIR                  atb_llm/models folder or any output folder
                                  (default: ./atb_llm/models when present, else .;
                                  onnx: ./<model folder name>-onnx)
   -t, --model-type NAME          package name (default: config.json model_type)
+      --target torch-like|cpp|onnx   torch-like v3 package (default), a C++ graph model
+                                 (atb_framework/models/<ns>/ + atb_llm/models/<model_type>/ under --out),
+                                 or the per-block ONNX export script for TPU-MLIR
+      --seq-length N             onnx: static sequence length (default ${DEFAULT_SEQ_LENGTH})
+      --mindie-version V         v3.0.0.beta.1 | v3.0.0 (cpp target; default v3.0.0)
       --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
       --quant-disable-names A,B|FILE   quant-disabled (fallback) layers that must stay FLOAT,
                                  as a comma list or a file with one name per line, as msit's
@@ -49,6 +55,7 @@ interface Args {
   modelDir?: string;
   target?: string;
   seqLength?: number;
+  mindieVersion?: string;
   out?: string;
   modelType?: string;
   threshold?: number;
@@ -105,7 +112,7 @@ function parseArgs(argv: string[]): Args | string {
         break;
       case '--target':
         args.target = value();
-        if (!args.target || !(args.target in GENERATORS)) return `${flag} must be one of ${Object.keys(GENERATORS).join(', ')}`;
+        if (args.target !== 'cpp' && !(args.target && args.target in GENERATORS)) return `${flag} must be one of cpp, ${Object.keys(GENERATORS).join(', ')}`;
         break;
       case '--seq-length': {
         const v = Number(value());
@@ -113,6 +120,10 @@ function parseArgs(argv: string[]): Args | string {
         args.seqLength = v;
         break;
       }
+      case '--mindie-version':
+        args.mindieVersion = value();
+        if (!args.mindieVersion || !isMindieVersion(args.mindieVersion)) return `${flag} must be v3.0.0.beta.1 or v3.0.0`;
+        break;
       case '--dry-run':
         args.dryRun = true;
         break;
@@ -192,6 +203,9 @@ export const generateCommand: CliCommand = {
       io.err(`atb-migrate generate: missing <model dir>\n\n${USAGE}`);
       return EXIT.usage;
     }
+    if (args.target === 'cpp') {
+      return runCppTransform({ source: args.modelDir, out: args.out, modelType: args.modelType, version: (args.mindieVersion as MindieVersion | undefined) ?? DEFAULT_MINDIE_VERSION, dryRun: args.dryRun, force: args.force, json: args.json, level: args.level }, io);
+    }
     const log = new Logger(io, args.json ? 'error' : args.level);
     const modelDir = path.resolve(io.cwd, args.modelDir);
     const generator = GENERATORS[args.target ?? 'torch-like'];
@@ -216,7 +230,8 @@ export const generateCommand: CliCommand = {
       fallbackLayers = names;
     }
 
-    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
+    // Families described under `families:` in ./.atb-migrate.yaml patch or extend the built-in catalogue.
+    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m), { families: loadNodeFamilies(io.cwd) });
     const problems: Problem[] = read.problems.map((p) => (generator.readerWarnings === false && p.severity === 'warning' ? { ...p, severity: 'info' as const } : p));
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');

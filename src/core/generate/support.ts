@@ -7,6 +7,8 @@ import { msg, type Message } from '../i18n';
 import { QUIRK_IDS, type QuirkId, type QuirkUse } from '../families';
 import type { ModelSpec } from '../modelDir';
 import { TORCH_LIKE_SUPPORT } from './torchLikeSupport';
+import { CPP_SUPPORT } from './cpp/traits';
+import './cpp/messages';
 import { ONNX_CAPABILITIES } from './onnx/capabilities';
 import './onnx/messages';
 import './supportMessages';
@@ -26,7 +28,7 @@ export function refuseAll(code: string): CapabilityTable {
 
 const tables: Record<Target, CapabilityTable> = {
   'torch-like': TORCH_LIKE_SUPPORT,
-  cpp: refuseAll('support.not-yet'),
+  cpp: CPP_SUPPORT,
   onnx: ONNX_CAPABILITIES,
 };
 
