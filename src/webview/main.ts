@@ -169,7 +169,8 @@ function renderTarget(root: HTMLElement): void {
     o.lmHead = lmHead.value.trim();
     o.addToRouter = router.checked;
     o.seqLength = Number(seqLength.value) || 0;
-    const ok = MODEL_TYPE.test(o.modelType);
+    // The ONNX export takes no package name: its model-type field is not shown or checked.
+    const ok = wantsSeqLength || MODEL_TYPE.test(o.modelType);
     invalid.textContent = ok ? '' : t('invalidModelType');
     modelType.setAttribute('aria-invalid', String(!ok));
     const seqOk = !wantsSeqLength || (Number.isInteger(o.seqLength) && o.seqLength >= 1 && o.seqLength <= 32768);
@@ -181,7 +182,7 @@ function renderTarget(root: HTMLElement): void {
   for (const input of [modelType, threshold, fallback, lmHead, router, seqLength]) input.addEventListener('input', sync);
   router.addEventListener('change', sync);
   if (wantsSeqLength) section.append(field('seq-length', t('seqLength'), seqLength, t('seqLengthHelp')), invalidSeq);
-  section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
+  else section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
   // The torch-like options only mean something for that target.
   if (torchLike) {
     section.append(field('threshold', t('threshold'), threshold), field('fallback-layers', t('fallback'), fallback), field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));

@@ -213,7 +213,7 @@ export class WizardPanel {
     if (options.target === 'onnx' && (!Number.isInteger(seqLength) || seqLength < 1 || seqLength > MAX_SEQ_LENGTH)) {
       return this.post({ type: 'error', message: vscode.l10n.t('Use a whole number from 1 to 32768.') });
     }
-    const invalid = validateModelType(options.modelType);
+    const invalid = options.target === 'onnx' ? undefined : validateModelType(options.modelType);
     if (invalid) return this.post({ type: 'error', message: text(invalid.message) });
     const target = targetById(options.target);
     if (!target || (target.versions.length && !target.versions.includes(options.mindieVersion))) {
