@@ -98,6 +98,7 @@ export const transformCommand: CliCommand = {
           input: r.input,
           outputs: r.outcome.report.outputs.map(target),
           addedTensors: r.outcome.report.addedTensors,
+          notes: r.outcome.report.notes.map(text),
           counts: r.outcome.report.counts,
           renamed: r.outcome.report.renamed,
         })),
@@ -115,6 +116,7 @@ export const transformCommand: CliCommand = {
         const inCount = r.outcome.report.counts.find((c) => c.name.startsWith('IN_'));
         log.info(msg('quantize.cli.added', { input: r.input, count: r.outcome.report.addedTensors.length, before: inCount?.before ?? '?', after: inCount?.after ?? '?' }));
         log.debug(msg('quantize.cli.tensors', { input: r.input, names: r.outcome.report.addedTensors.join(', ') }));
+        for (const n of r.outcome.report.notes) log.warning(msg('quantize.cli.note', { input: r.input, note: text(n) }));
         for (const x of r.outcome.report.renamed) log.debug(msg('quantize.cli.renamed', { input: r.input, from: x.from, to: x.to }));
         for (const out of r.outcome.report.outputs) {
           log.info(msg(options.dryRun ? 'quantize.cli.would-write' : 'quantize.cli.wrote', { path: target(out) }));

@@ -45,6 +45,13 @@ export interface HelperLayout {
   /** Field prefix of the quant params of the op-quantized input, and the layer-param scalar stem. */
   quantParam: string;
   scalarStem: string;
+  /**
+   * Quant params of linears whose input the norm already quantized (no quant op of their own). The
+   * hand-written MLPs disagree: internlm 20b, llama anti_quant, llama_pa anti_quant_paged, starcoder
+   * and telechat set `quantUpParam` (quantType INT8, isQuantOp false), baichuan2 7b/13b leave it at
+   * its default; the rewrite follows the majority.
+   */
+  normQuantized?: string[];
 }
 
 export const HELPERS: Record<string, HelperLayout> = {
@@ -67,8 +74,15 @@ export const HELPERS: Record<string, HelperLayout> = {
     index: [10, 11, 12],
     quantParam: 'quantDownParam',
     scalarStem: 'downProj',
+    normQuantized: ['quantUpParam'],
   },
 };
+
+/**
+ * An unrolled MLP (Linear + Activation + RowParallelLinearV2, gptneox) quantizes its down projection
+ * through the row helper's own quant op; its scalars are those of the MLP down projection.
+ */
+export const ROW_AS_MLP_DOWN: HelperLayout = { ...HELPERS.RowParallelLinearV2, scalarStem: 'downProj' };
 
 /**
  * Namespaces the shared helpers above live in (`layers/*.h`). A call qualified with any other
@@ -121,7 +135,9 @@ export const V1_MIGRATIONS: Record<string, V1Migration> = {
     paramV2: 'MlpGateParamV2',
     header: ['layers/mlp_gate.h', 'layers/mlp_gate_v2.h'],
     fieldMoves: { rank: 'commDownParam.rank', rankSize: 'commDownParam.rankSize', rankRoot: 'commDownParam.rankRoot', hcclComm: 'commDownParam.hcclComm', backend: 'commDownParam.backend' },
-    slotMaps: { 4: [0, 1, 2, 3], 7: [0, 1, 2, 3, 7, 8, 9] }, // [x, up, gate, down(, biasUp, biasGate, biasDown)]
+    // [x, up, gate, down(, biasUp, biasGate, biasDown)]; with isPack the V1 helper takes the packed
+    // gate-up weight in the up slot and has no gate slot: [x, gateUp, down(, biasUp, biasDown)].
+    slotMaps: { 3: [0, 1, 3], 4: [0, 1, 2, 3], 5: [0, 1, 3, 7, 9], 7: [0, 1, 2, 3, 7, 8, 9] },
   },
 };
 export const HOLDER_ENTRY = 'IN_HOLDER';
@@ -134,6 +150,7 @@ export function helperQuantFields(h: HelperLayout, mode: QuantMode, layerParam: 
     ['transposeB', 'true'],
   ];
   if (mode === 'w8a8sc') fields.push(['isSparse', 'true']);
+  for (const p of h.normQuantized ?? []) fields.push([`${p}.quantType`, QUANT_INT8], [`${p}.isQuantOp`, 'false']);
   fields.push(
     [`${h.quantParam}.quantType`, QUANT_INT8],
     [`${h.quantParam}.isQuantOp`, 'true'],

@@ -25,6 +25,8 @@ export interface QuantizeReport {
   mode: QuantMode;
   outputs: string[];
   addedTensors: string[];
+  /** What the user still has to do outside the generated files. */
+  notes: Message[];
   counts: { name: string; before: number; after: number }[];
   renamed: { from: string; to: string }[];
 }
@@ -105,6 +107,7 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
         mode,
         outputs: [outputs.cpp, outputs.h],
         addedTensors: result.addedTensors,
+        notes: result.notes,
         counts: result.counts,
         renamed: result.renamed,
       },

@@ -30,6 +30,7 @@ import {
   V1_HELPERS,
   V1_MIGRATIONS,
   HOLDER_ENTRY,
+  ROW_AS_MLP_DOWN,
   helperNamespace,
   helperQuantFields,
   helperScalars,
@@ -54,6 +55,8 @@ export interface RewriteResult {
   cpp: string;
   h: string;
   addedTensors: string[];
+  /** Things the user has to do outside the layer files (e.g. set the new scalars in the model). */
+  notes: Message[];
   counts: { name: string; before: number; after: number }[];
   renamed: { from: string; to: string }[];
 }
@@ -114,8 +117,10 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   // 1. Recognise the parts from how the graph is wired.
   const norms: GraphNode[] = [];
+  /** LayerNorm nodes: their own bias is the quant beta, and they give a float and an int8 output. */
+  const layerNorms = new Set<GraphNode>();
   const linears: GraphNode[] = [];
-  const oProjs: GraphNode[] = [];
+  const rows: GraphNode[] = [];
   const mlps: GraphNode[] = [];
   let hasActivation = false;
   const others: GraphNode[] = [];
@@ -129,37 +134,67 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const type = last(typeOf(g) ?? '');
     if (CREATE_OPERATION_CALLS.has(creator)) {
       if (type === NORM_PARAM) norms.push(g);
-      else if (type === LAYER_NORM_PARAM) refuse('quantize.layer-norm', { node: g.name }, 'cpp', g.createStatement);
+      else if (type === LAYER_NORM_PARAM) {
+        norms.push(g);
+        layerNorms.add(g);
+      }
       else if (type === LINEAR_PARAM) linears.push(g);
       else {
         if (type === ACTIVATION_PARAM) hasActivation = true;
         others.push(g);
       }
-    } else if (creator === HELPERS.RowParallelLinearV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.RowParallelLinearV2.name) oProjs.push(g);
+    } else if (creator === HELPERS.RowParallelLinearV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.RowParallelLinearV2.name) rows.push(g);
     else if (creator === HELPERS.MlpGateLayerV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.MlpGateLayerV2.name) mlps.push(g);
     else others.push(g);
   }
   for (const g of others) {
     if (g.inputs?.names.some(isWeight)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
   }
+  /**
+   * A plain Linear that no quantizing norm feeds has a float input: an INT8 linear there needs a quant
+   * node the layer does not have (visualglm's o_proj, gptneox pa's dense layers).
+   */
+  const activationOuts = new Set(others.filter((g) => last(typeOf(g) ?? '') === ACTIVATION_PARAM).flatMap((g) => g.outputs?.names ?? []));
+  const refuseStray = (g: GraphNode): never => {
+    const input = g.inputs?.names[0] ?? '?';
+    if (activationOuts.has(input)) refuse('quantize.unrolled-mlp', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+    refuse('quantize.float-input-linear', { node: g.name, input }, 'cpp', g.createStatement);
+  };
   const inputNorm = norms[0];
-  if (!inputNorm) refuse('quantize.missing-part', { part: 'input RmsNorm' });
+  if (!inputNorm) refuse('quantize.missing-part', { part: 'input RmsNorm / LayerNorm' });
   const outputsOf = (g: GraphNode) => new Set(g.outputs?.names ?? []);
   const inputNormOut = outputsOf(inputNorm);
   const qkv = linears.filter((g) => inputNormOut.has(g.inputs?.names[0] ?? ''));
-  for (const g of linears) {
-    if (!qkv.includes(g)) {
-      refuse(hasActivation ? 'quantize.unrolled-mlp' : 'quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
-    }
-  }
   if (!qkv.length) refuse('quantize.missing-part', { part: 'QKV linear (LinearParam fed by the input norm)' });
-  if (oProjs.length !== 1) refuse(oProjs.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: oProjs[1]?.name ?? '' });
-  if (mlps.length !== 1) refuse(mlps.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'MLP (MlpGateLayerV2)', node: mlps[1]?.name ?? '' });
-  const [oProj] = oProjs;
-  const [mlp] = mlps;
-  const postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
-  if (!postNorm) refuse('quantize.missing-part', { part: 'post-attention RmsNorm' });
-  const touched = [inputNorm, ...qkv, oProj, postNorm, mlp];
+  if (mlps.length > 1) refuse('quantize.ambiguous-node', { node: mlps[1].name }, 'cpp', mlps[1].createStatement);
+  // The MLP is an MlpGateLayerV2 node, or unrolled (gptneox): Linear(s) fed by the post-attention
+  // norm, an activation, and a RowParallelLinearV2 down projection after the o_proj one.
+  const [mlp] = mlps as (GraphNode | undefined)[];
+  const rowsInOrder = [...rows].sort(byPos);
+  let ups: GraphNode[] = [];
+  let down: GraphNode | undefined;
+  let postNorm: GraphNode | undefined;
+  if (mlp) {
+    if (rows.length !== 1) refuse(rows.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: rows[1]?.name ?? '' }, 'cpp', rows[1]?.createStatement);
+    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
+  } else {
+    const rest = linears.filter((g) => !qkv.includes(g));
+    postNorm = norms.find((g) => g !== inputNorm && rest.some((l) => outputsOf(g).has(l.inputs?.names[0] ?? '')));
+    ups = postNorm ? rest.filter((l) => outputsOf(postNorm!).has(l.inputs?.names[0] ?? '')) : [];
+    if (!ups.length || !hasActivation || rows.length !== 2) {
+      const stray = rest.find((l) => !ups.includes(l)) ?? rest[0];
+      if (stray) refuseStray(stray);
+      refuse('quantize.missing-part', { part: 'MLP (MlpGateLayerV2)', node: '' });
+    }
+    down = rowsInOrder[1];
+  }
+  for (const g of linears) if (!qkv.includes(g) && !ups.includes(g)) refuseStray(g);
+  if (!rowsInOrder.length) refuse('quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: '' });
+  const oProj = rowsInOrder[0];
+  if (!postNorm) refuse('quantize.missing-part', { part: 'post-attention RmsNorm / LayerNorm' });
+  const quantNorms = [...new Set([inputNorm, postNorm])];
+  const mlpNodes = mlp ? [mlp] : [...ups, down!];
+  const touched = [inputNorm, ...qkv, oProj, postNorm, ...mlpNodes];
   for (const g of touched) {
     if (g.createCount !== 1 || g.inputAssignments !== 1 || !g.inputs || !g.paramVar || (model.paramVars.get(g.paramVar)?.length ?? 0) !== 1) {
       refuse('quantize.ambiguous-node', { node: g.name }, 'cpp', g.createStatement);
@@ -173,9 +208,10 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   allowedUsers(inputNorm.paramVar!, [inputNorm, postNorm]);
   allowedUsers(postNorm.paramVar!, [inputNorm, postNorm]);
-  for (const g of qkv) allowedUsers(g.paramVar!, qkv);
+  for (const g of [...qkv, ...ups]) allowedUsers(g.paramVar!, [...qkv, ...ups]);
   allowedUsers(oProj.paramVar!, [oProj]);
-  allowedUsers(mlp.paramVar!, [mlp]);
+  if (mlp) allowedUsers(mlp.paramVar!, [mlp]);
+  if (down) allowedUsers(down.paramVar!, [down]);
 
   // 2. Decide the new input tensors (msit naming) and each node's new inputs.
   const sparse = mode === 'w8a8sc';
@@ -190,7 +226,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (sparse) l.index = weight + SUFFIX.index;
     return l;
   };
-  const qkvLinears = qkv.map((g) => {
+  const qkvLinears = [...qkv, ...ups].map((g) => {
     const n = g.inputs!.names;
     if (n.length < 2 || n.length > 3) refuse('quantize.unexpected-inputs', { node: g.name, actual: n.length, expected: '2 or 3' }, 'cpp', g.inputs!.list);
     return plan(g, n[1], n[2]);
@@ -225,16 +261,19 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (ls.every((l) => !l)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
     return ls;
   };
-  const oProjLinears = helperLinears(oProj, HELPERS.RowParallelLinearV2);
-  const mlpLinears = helperLinears(mlp, HELPERS.MlpGateLayerV2);
-  for (const l of [...qkvLinears, ...oProjLinears, ...mlpLinears]) {
+  const helperNodes: [GraphNode, HelperLayout][] = [[oProj, HELPERS.RowParallelLinearV2]];
+  if (mlp) helperNodes.push([mlp, HELPERS.MlpGateLayerV2]);
+  if (down) helperNodes.push([down, ROW_AS_MLP_DOWN]);
+  const helperPlans = helperNodes.map(([g, h]) => [g, h, helperLinears(g, h)] as const);
+  for (const l of [...qkvLinears, ...helperPlans.flatMap(([, , ls]) => ls)]) {
     if (!l) continue;
     addEntry(l.deq);
     if (!l.existingBias) addEntry(l.bias);
     if (l.index) addEntry(l.index);
   }
-  addEntry(BETA_ENTRY);
-  const migrated = [oProj, mlp].filter((g) => V1_MIGRATIONS[g.creator ?? '']);
+  // An RmsNorm quantizes with an IN_BETA offset input; a LayerNorm's own bias plays that role.
+  if (quantNorms.some((g) => !layerNorms.has(g))) addEntry(BETA_ENTRY);
+  const migrated = helperNodes.map(([g]) => g).filter((g) => V1_MIGRATIONS[g.creator ?? '']);
   if (migrated.length && !existingHolder) addEntry(HOLDER_ENTRY);
 
   const files: Record<FileKey, SourceFile | undefined> = { cpp: model.cpp, h: model.h };
@@ -244,8 +283,30 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   const cppEdits = edits.cpp!;
 
+  // A quantizing LayerNorm gives a float and an int8 output (starcoder's hand-written quant layer):
+  // `<OUT>_QUANT` is a new intermediate next to the norm's output, and the quantized linears read it.
+  const quantOut = new Map<string, string>();
+  for (const g of quantNorms) {
+    if (!layerNorms.has(g)) continue;
+    const outs = g.outputs?.names ?? [];
+    const entry = tensorEnum.entries.find((e) => e.name === outs[0]);
+    if (outs.length !== 1 || !entry || entry.kind !== 'inter') {
+      refuse('quantize.layer-norm-output', { node: g.name, outputs: outs.join(', ') || '?' }, 'cpp', g.outputs?.list ?? g.createStatement);
+    }
+    if (g.inputs!.names.length !== 3) refuse('quantize.layer-norm-no-bias', { node: g.name, actual: g.inputs!.names.length }, 'cpp', g.inputs!.list);
+    const name = outs[0] + '_QUANT';
+    if (entryNames.has(name)) refuse('quantize.name-collision', { name }, tensorEnum.file);
+    quantOut.set(outs[0], name);
+  }
+
   // 3. Enum: the block goes among the inputs, right after the last input entry before OUT_*.
   const enumEdits = edits[tensorEnum.file]!;
+  for (const [out, name] of quantOut) {
+    const entry = tensorEnum.entries.find((e) => e.name === out)!;
+    const after = enumEdits.text.slice(entry.node.endIndex);
+    if (!/^\s*,/.test(after)) enumEdits.insert(entry.node.endIndex, ',');
+    enumEdits.insertLinesAfter(entry.node, [name + ',']);
+  }
   const outAt = tensorEnum.entries.findIndex((e) => e.kind === 'out');
   const firstOut = tensorEnum.entries[outAt];
   const lastIn = tensorEnum.entries[outAt - 1];
@@ -263,7 +324,15 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   if (inCount.value === undefined) refuse('quantize.count-not-literal', { name: inCount.name, text: inCount.valueNode.text }, inCount.file, inCount.valueNode);
   const inAfter = inBefore + added.length;
   edits[inCount.file]!.replaceNode(inCount.valueNode, String(inAfter));
-  const counts = model.counts.map((c) => ({ name: c.name, before: c.value ?? NaN, after: c === inCount ? inAfter : c.value ?? NaN }));
+  const after = new Map([[inCount, inAfter]]);
+  if (quantOut.size) {
+    const interCount = model.counts.find((c) => /^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_/.test(c.name));
+    if (!interCount) refuse('quantize.no-count', { name: 'INTERMEDIATE_TENSOR_COUNT' });
+    if (interCount.value === undefined) refuse('quantize.count-not-literal', { name: interCount.name, text: interCount.valueNode.text }, interCount.file, interCount.valueNode);
+    after.set(interCount, interCount.value + quantOut.size);
+    edits[interCount.file]!.replaceNode(interCount.valueNode, String(interCount.value + quantOut.size));
+  }
+  const counts = model.counts.map((c) => ({ name: c.name, before: c.value ?? NaN, after: after.get(c) ?? c.value ?? NaN }));
 
   // 5. Node params and inputs.
   const layerParam = layerParamName(fn.node) ?? 'param';
@@ -282,7 +351,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     }
     cppEdits.insertLinesAfter(anchor, lines);
   };
-  for (const v of new Set([inputNorm.paramVar!, postNorm.paramVar!])) setFields(v, [['normParam.quantType', QUANT_INT8]]);
+  for (const v of new Set(quantNorms.map((g) => g.paramVar!))) setFields(v, [['normParam.quantType', QUANT_INT8]]);
   /** The param turns transposeB off, by assignment or by its brace initialiser. */
   const saysNotTransposed = (paramVar: string): boolean => {
     if ((model.assignments.get(paramVar) ?? []).some((a) => a.path === 'transposeB' && a.value.text !== 'true')) return true;
@@ -293,12 +362,22 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const item = items[LINEAR_PARAM_INIT_ORDER.indexOf('transposeB')];
     return !!item && item.text !== 'true';
   };
-  for (const g of [inputNorm, postNorm]) {
+  for (const g of quantNorms) {
+    if (layerNorms.has(g)) {
+      appendToList(cppEdits, g.outputs!.list, g.outputs!.items, [quantOut.get(g.outputs!.names[0])!]);
+      continue;
+    }
     if (g.inputs!.names.length !== 2) refuse('quantize.unexpected-inputs', { node: g.name, actual: g.inputs!.names.length, expected: 2 }, 'cpp', g.inputs!.list);
     appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [BETA_ENTRY]);
   }
+  /** The int8 output of a LayerNorm, for a node that reads that norm's float output first. */
+  const quantInput = (g: GraphNode) => quantOut.get(g.inputs!.names[0]);
+  for (const g of [...qkv, ...ups]) {
+    const q = quantInput(g);
+    if (q) cppEdits.replaceNode(g.inputs!.items[0], q);
+  }
 
-  for (const v of new Set(qkv.map((g) => g.paramVar!))) {
+  for (const v of new Set([...qkv, ...ups].map((g) => g.paramVar!))) {
     if (sparse) toLinearSparse(cppEdits, model, v);
     else setFields(v, [['hasBias', 'true'], ['linearType', LINEAR_INT8], ...(saysNotTransposed(v) ? [['transposeB', 'true'] as [string, string]] : [])]);
   }
@@ -307,15 +386,14 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     appendToList(cppEdits, l.node.inputs!.list, l.node.inputs!.items, extra);
   }
 
-  for (const [g, h, ls] of [
-    [oProj, HELPERS.RowParallelLinearV2, oProjLinears],
-    [mlp, HELPERS.MlpGateLayerV2, mlpLinears],
-  ] as const) {
+  for (const [g, h, ls] of helperPlans) {
     setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
     const migration = V1_MIGRATIONS[g.creator ?? ''];
+    const q = quantInput(g);
     if (migration) {
       // V1 -> V2: the whole slot list is rewritten in the V2 layout.
       const slots = v2Slots(g, h);
+      if (q) slots[0] = q;
       ls.forEach((l, i) => {
         if (!l) return;
         slots[h.bias[i]] = l.bias;
@@ -330,6 +408,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       continue;
     }
     const items = g.inputs!.items;
+    if (q) cppEdits.replaceNode(items[0], q);
     ls.forEach((l, i) => {
       if (!l) return;
       if (!l.existingBias) cppEdits.replaceNode(items[h.bias[i]], l.bias);
@@ -350,7 +429,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   // 6. Param struct and from_json gain the activation-quant scalars the helpers read.
   const structName = fn.paramStruct;
-  const scalars = [HELPERS.RowParallelLinearV2, HELPERS.MlpGateLayerV2].flatMap(helperScalars);
+  const scalars = [...new Map(helperPlans.flatMap(([, h]) => helperScalars(h)).map((x) => [x.name, x])).values()];
   const struct = structName ? findStruct(files, structName) : undefined;
   if (!struct) refuse('quantize.no-param-struct', { name: structName ?? '?' });
   const fieldList = struct.node.childForFieldName('body')!;
@@ -362,7 +441,11 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   else structEdits.insert(fieldList.startIndex + 1, newScalars.map((s) => structEdits.eol + '    ' + s.decl).join(''));
   let fromJsons = findFromJson(files, structName!);
   if (!fromJsons.length) fromJsons = findCreateReader(files, `Create${fn.name}`, structName!);
-  if (!fromJsons.length) refuse('quantize.no-from-json', { name: structName! });
+  // No reader in the layer: the model's own .cpp fills the param struct field by field (starcoder,
+  // paged layers; their hand-written quant twins do the same), so it has to set the new scalars too.
+  const notes: Message[] = [];
+  const unread = scalars.filter((s) => !existingFields.has(s.name));
+  if (!fromJsons.length && unread.length) notes.push(msg('quantize.note.set-scalars', { struct: struct.node.childForFieldName('name')?.text ?? structName!, names: unread.map((s) => s.name).join(', ') }));
   for (const fj of fromJsons) {
     const e = edits[fj.file]!;
     const alreadyRead = new Set(ofType(fj.body, ['string_literal']).map((l) => l.text.slice(1, -1)));
@@ -382,6 +465,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     cpp: cppEdits.apply(),
     h: edits.h ? edits.h.apply() : '',
     addedTensors: added,
+    notes,
     counts,
     renamed,
   };
