@@ -9,7 +9,7 @@ import { parseArgs } from 'util';
 import { formatMessage, msg, type Message } from '../../core/i18n';
 import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../../core/quantize';
 import { nodeFileReader } from '../../node/fileReader';
-import { nodeSyntax } from '../../node/syntax';
+import { nodeCppSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
@@ -81,7 +81,7 @@ export const transformCommand: CliCommand = {
       io.err(text(msg('quantize.cli.bad-args', { detail: `-s ${options.source}: ${text(msg('quantize.skip.missing'))}` })));
       return EXIT.usage;
     }
-    const syntax = await nodeSyntax();
+    const syntax = await nodeCppSyntax();
     const { results, skipped } = await quantizePaths(syntax, nodeFileReader, [source], options.mode);
 
     const target = (file: string) => (outDir ? path.join(outDir, path.basename(file)) : file);
