@@ -66,6 +66,8 @@ export interface RewriteNames {
   headerBase: string;
   headerFile: string;
   outHeaderFile: string;
+  /** Set when the header is not named like the .cpp: the new include guard names the layer. */
+  guardStem?: string;
 }
 
 const last = (s: string): string => s.split('::').pop()!.trim();
@@ -622,7 +624,8 @@ function renameSymbols(
     if (guard) {
       const stem = names.headerBase.toUpperCase().replace(/[^A-Z0-9]/g, '_');
       const idx = guard.lastIndexOf(stem);
-      map.set(guard, idx >= 0 ? guard.slice(0, idx) + naming.guard + guard.slice(idx) : naming.guard + guard);
+      if (names.guardStem) map.set(guard, naming.guard + names.guardStem.toUpperCase().replace(/[^A-Z0-9]/g, '_') + '_' + guard);
+      else map.set(guard, idx >= 0 ? guard.slice(0, idx) + naming.guard + guard.slice(idx) : naming.guard + guard);
     }
   }
   for (const f of [files.cpp, files.h]) {
