@@ -287,7 +287,7 @@ function idList(value: Node): IdList | undefined {
   return { list: value, items, names: items.map((n) => n.text) };
 }
 
-function enclosingStatement(node: Node): Node {
+export function enclosingStatement(node: Node): Node {
   let cur: Node | null = node;
   while (cur && cur.type !== 'expression_statement' && cur.type !== 'declaration') cur = cur.parent;
   return cur ?? node;

@@ -142,6 +142,42 @@ export const V1_MIGRATIONS: Record<string, V1Migration> = {
 };
 export const HOLDER_ENTRY = 'IN_HOLDER';
 
+/**
+ * Model-local helpers whose meaning a hand-written quant twin shows, moved to the shared V2 helper
+ * the twin uses. `atb_speed::llama::MlpGateLayer` (models/llama/operation/anti_mlp.h, the MLP of
+ * the anti-outlier float layers) takes [x, up, gate, down, biasUp, biasGate]; llama/layer/
+ * anti_quant_layer.cpp replaces it with the common MlpGateLayerV2 and those biases in its bias slots.
+ */
+export interface ModelLocalMigration extends V1Migration {
+  /** Fully qualified V2 call and param type that replace the model-local ones. */
+  call: string;
+  param: string;
+}
+export const MODEL_LOCAL_MIGRATIONS: Record<string, ModelLocalMigration> = {
+  'atb_speed::llama::MlpGateLayer': {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'MlpGateParam',
+    paramV2: 'MlpGateParamV2',
+    call: 'atb_speed::common::MlpGateLayerV2',
+    param: 'atb_speed::common::MlpGateParamV2',
+    header: ['models/llama/operation/anti_mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: V1_MIGRATIONS.MlpGateLayer.fieldMoves,
+    slotMaps: { 6: [0, 1, 2, 3, 7, 8] },
+  },
+};
+
+/** The migration for a helper call, by its qualified name (model-local first, then shared V1). */
+export function migrationFor(qualified: string, creator: string): V1Migration | ModelLocalMigration | undefined {
+  const q = qualified.replace(/^::/, '');
+  const local = MODEL_LOCAL_MIGRATIONS[q] ?? MODEL_LOCAL_MIGRATIONS[`atb_speed::${q}`];
+  if (local) return local;
+  return COMMON_HELPER_NAMESPACES.has(helperNamespace(qualified)) ? V1_MIGRATIONS[creator] : undefined;
+}
+
+/** The Elewise type that an anti-outlier float layer uses to add its norm bias after the norm. */
+export const ANTI_OUTLIER_ADD = 'ELEWISE_ADD';
+export const ELEWISE_PARAM = 'ElewiseParam';
+
 /** Fields set on a V2 helper's param to make it quantized (values use `{scale}`/`{offset}`/`{param}`). */
 export function helperQuantFields(h: HelperLayout, mode: QuantMode, layerParam: string): [string, string][] {
   const fields: [string, string][] = [
@@ -187,5 +223,7 @@ export const NEW_STYLE_MARKERS = ['packQuantType', 'linearQuantType'];
 export const NEW_STYLE_BASE = /DecoderLayer/;
 /** Evidence that a layer is already quantized. */
 export const QUANT_MARKERS = ['QUANT_INT8', 'LINEAR_INT8INT8_INT32_FP16', 'LinearSparseParam', 'ELEWISE_QUANT'];
-export const QUANT_ENTRY = /_DEQSCALE$|_DEQ_SCALE$|^IN_BETA$/;
+export const QUANT_ENTRY = /_DEQSCALE$|_DEQ_SCALE$/;
+/** An IN_BETA read by a norm is a quant norm's offset; read by an Add it is anti-outlier smoothing. */
+export const BETA_NAME = /^IN_BETA$/;
 export const QUANT_FLAG = /quant|sparse/i;

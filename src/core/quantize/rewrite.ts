@@ -23,6 +23,12 @@ import {
   NORM_PARAM,
   QUANT_BLOCK_COMMENT,
   QUANT_ENTRY,
+  BETA_NAME,
+  ANTI_OUTLIER_ADD,
+  ELEWISE_PARAM,
+  MODEL_LOCAL_MIGRATIONS,
+  migrationFor,
+  type ModelLocalMigration,
   QUANT_FLAG,
   QUANT_INT8,
   QUANT_MARKERS,
@@ -39,7 +45,7 @@ import {
   type V1Migration,
 } from './catalog';
 import { appendToList, EditList } from './edits';
-import { identifiersNamed, ofType, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
+import { enclosingStatement, identifiersNamed, ofType, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
 
 export class RefuseError extends Error {
   constructor(readonly code: string, readonly args: Message['args'] = {}, readonly file?: FileKey, readonly node?: Node) {
@@ -93,6 +99,12 @@ export function refuseUnsupportedStyle(model: LayerModel): void {
   }
   const quantEntry = model.tensorEnum.entries.find((e) => QUANT_ENTRY.test(e.name));
   if (quantEntry) refuse('quantize.already-quantized', { evidence: quantEntry.name }, model.tensorEnum.file, quantEntry.node);
+  // IN_BETA read by a norm is a quant norm's offset; anti-outlier float layers add theirs after the norm.
+  for (const g of model.nodes) {
+    const type = g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type ?? '' : '';
+    const beta = /NormParam$/.test(type) ? g.inputs?.names.find((n) => BETA_NAME.test(n)) : undefined;
+    if (beta) refuse('quantize.already-quantized', { evidence: `${g.name}: ${beta}` }, 'cpp', g.inputs!.list);
+  }
   const marker = identifiersNamed(model.cpp, QUANT_MARKERS, fn.body)[0];
   if (marker) refuse('quantize.already-quantized', { evidence: marker.text }, 'cpp', marker);
 }
@@ -115,6 +127,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const holder = existingHolder ?? HOLDER_ENTRY;
   const isWeight = (name: string) => entryNames.has(name) && name.startsWith('IN_') && /WEIGHT/.test(name);
   const typeOf = (g: GraphNode) => (g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type : undefined);
+  const migrationOf = (g: GraphNode) => migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? '');
   const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
 
   // 1. Recognise the parts from how the graph is wired.
@@ -129,10 +142,11 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   for (const g of [...model.nodes].sort(byPos)) {
     const creator = g.creator ?? '';
     const knownHelper = HELPERS[creator] !== undefined || V1_HELPERS[creator] !== undefined;
-    if (knownHelper && !COMMON_HELPER_NAMESPACES.has(helperNamespace(g.creatorQualified ?? creator))) {
+    const migration = migrationOf(g);
+    if (knownHelper && !migration && !COMMON_HELPER_NAMESPACES.has(helperNamespace(g.creatorQualified ?? creator))) {
       refuse('quantize.model-local-helper', { node: g.name, helper: g.creatorQualified ?? creator }, 'cpp', g.createStatement);
     }
-    if (V1_HELPERS[creator] && !V1_MIGRATIONS[creator]) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
+    if (V1_HELPERS[creator] && !migration) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
     const type = last(typeOf(g) ?? '');
     if (CREATE_OPERATION_CALLS.has(creator)) {
       if (type === NORM_PARAM) norms.push(g);
@@ -145,8 +159,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
         if (type === ACTIVATION_PARAM) hasActivation = true;
         others.push(g);
       }
-    } else if (creator === HELPERS.RowParallelLinearV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.RowParallelLinearV2.name) rows.push(g);
-    else if (creator === HELPERS.MlpGateLayerV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.MlpGateLayerV2.name) mlps.push(g);
+    } else if (creator === HELPERS.RowParallelLinearV2.name || migration?.v2 === HELPERS.RowParallelLinearV2.name) rows.push(g);
+    else if (creator === HELPERS.MlpGateLayerV2.name || migration?.v2 === HELPERS.MlpGateLayerV2.name) mlps.push(g);
     else others.push(g);
   }
   for (const g of others) {
@@ -162,9 +176,34 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (activationOuts.has(input)) refuse('quantize.unrolled-mlp', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
     refuse('quantize.float-input-linear', { node: g.name, input }, 'cpp', g.createStatement);
   };
+  /**
+   * Anti-outlier float layers (llama anti_float, internlm 20b antioutlier) add a smoothing bias right
+   * after each RmsNorm: norm -> Elewise ADD(normOut, IN_..BIAS) -> linears. Their hand-written quant
+   * twins fold that add into the quantizing norm: the bias becomes the norm's beta input, the Add
+   * node and its output go, and the linears read the norm's output.
+   */
+  const folds = new Map<GraphNode, { add: GraphNode; bias: string; out: string }>();
+  const readers = (tensor: string) => model.nodes.filter((g) => g.inputs?.names.includes(tensor));
+  for (const n of norms) {
+    if (layerNorms.has(n) || n.inputs?.names.length !== 2 || n.outputs?.names.length !== 1) continue;
+    const out = n.outputs.names[0];
+    const users = readers(out);
+    const add = users[0];
+    if (users.length !== 1 || !others.includes(add) || add.inputs?.names.length !== 2 || add.inputs.names[0] !== out || add.outputs?.names.length !== 1) continue;
+    if (last(typeOf(add) ?? '') !== ELEWISE_PARAM) continue;
+    const kind = (model.assignments.get(add.paramVar ?? '') ?? []).find((a) => a.path === 'elewiseType');
+    if (!kind?.value.text.includes(ANTI_OUTLIER_ADD)) continue;
+    const bias = add.inputs.names[1];
+    const sum = add.outputs.names[0];
+    if (!entryNames.has(bias) || !bias.startsWith('IN_') || tensorEnum.entries.find((e) => e.name === sum)?.kind !== 'inter') continue;
+    folds.set(n, { add, bias, out: sum });
+  }
+  /** Tensors the quantized nodes read in place of what the float layer wired (anti-outlier sums -> norm outputs). */
+  const rewire = new Map<string, string>();
+  for (const [n, f] of folds) rewire.set(f.out, n.outputs!.names[0]);
   const inputNorm = norms[0];
   if (!inputNorm) refuse('quantize.missing-part', { part: 'input RmsNorm / LayerNorm' });
-  const outputsOf = (g: GraphNode) => new Set(g.outputs?.names ?? []);
+  const outputsOf = (g: GraphNode) => new Set([...(g.outputs?.names ?? []), ...(folds.has(g) ? [folds.get(g)!.out] : [])]);
   const inputNormOut = outputsOf(inputNorm);
   const qkv = linears.filter((g) => inputNormOut.has(g.inputs?.names[0] ?? ''));
   if (!qkv.length) refuse('quantize.missing-part', { part: 'QKV linear (LinearParam fed by the input norm)' });
@@ -197,6 +236,12 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const quantNorms = [...new Set([inputNorm, postNorm])];
   const mlpNodes = mlp ? [mlp] : [...ups, down!];
   const touched = [inputNorm, ...qkv, oProj, postNorm, ...mlpNodes];
+  for (const [n, f] of folds) {
+    if (!quantNorms.includes(n)) continue;
+    const stranger = readers(f.out).find((g) => !touched.includes(g));
+    if (stranger) refuse('quantize.anti-outlier-shared', { node: stranger.name, tensor: f.out }, 'cpp', stranger.inputs?.list);
+  }
+  for (const n of [...folds.keys()]) if (!quantNorms.includes(n)) folds.delete(n);
   for (const g of touched) {
     if (g.createCount !== 1 || g.inputAssignments !== 1 || !g.inputs || !g.paramVar || (model.paramVars.get(g.paramVar)?.length ?? 0) !== 1) {
       refuse('quantize.ambiguous-node', { node: g.name }, 'cpp', g.createStatement);
@@ -224,6 +269,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   const plan = (node: GraphNode, weight: string, existingBias: string | undefined): Linear => {
     if (!entryNames.has(weight) || !weight.startsWith('IN_')) refuse('quantize.unsupported-node', { node: node.name, creator: node.creatorQualified ?? '?' }, 'cpp', node.createStatement);
+    // Only a tensor named as a bias is the linear's own bias; a zero placeholder in the slot (internlm's
+    // antioutlier MLP passes IN_BETA as down bias) gets its own quant bias, as the hand-written twin does.
+    if (existingBias && !/BIAS/.test(existingBias)) existingBias = undefined;
     const l: Linear = { node, weight, existingBias, deq: weight + SUFFIX.deqScale, bias: existingBias ?? weight + SUFFIX.bias };
     if (sparse) l.index = weight + SUFFIX.index;
     return l;
@@ -236,7 +284,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   /** The node's inputs in the V2 slot layout (a V1 node's inputs are spread into it, the rest IN_HOLDER). */
   const v2Slots = (g: GraphNode, h: HelperLayout): string[] => {
     const n = g.inputs!.names;
-    const migration = V1_MIGRATIONS[g.creator ?? ''];
+    const migration = migrationOf(g);
     if (!migration) {
       if (n.length !== h.slots) refuse('quantize.helper-slots', { node: g.name, helper: h.name, expected: h.slots, actual: n.length }, 'cpp', g.inputs!.list);
       return [...n];
@@ -274,8 +322,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (l.index) addEntry(l.index);
   }
   // An RmsNorm quantizes with an IN_BETA offset input; a LayerNorm's own bias plays that role.
-  if (quantNorms.some((g) => !layerNorms.has(g))) addEntry(BETA_ENTRY);
-  const migrated = helperNodes.map(([g]) => g).filter((g) => V1_MIGRATIONS[g.creator ?? '']);
+  if (quantNorms.some((g) => !layerNorms.has(g) && !folds.has(g))) addEntry(BETA_ENTRY);
+  const migrated = helperNodes.map(([g]) => g).filter((g) => migrationOf(g));
   if (migrated.length && !existingHolder) addEntry(HOLDER_ENTRY);
 
   const files: Record<FileKey, SourceFile | undefined> = { cpp: model.cpp, h: model.h };
@@ -327,12 +375,35 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const inAfter = inBefore + added.length;
   edits[inCount.file]!.replaceNode(inCount.valueNode, String(inAfter));
   const after = new Map([[inCount, inAfter]]);
-  if (quantOut.size) {
-    const interCount = model.counts.find((c) => /^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_/.test(c.name));
-    if (!interCount) refuse('quantize.no-count', { name: 'INTERMEDIATE_TENSOR_COUNT' });
-    if (interCount.value === undefined) refuse('quantize.count-not-literal', { name: interCount.name, text: interCount.valueNode.text }, interCount.file, interCount.valueNode);
-    after.set(interCount, interCount.value + quantOut.size);
-    edits[interCount.file]!.replaceNode(interCount.valueNode, String(interCount.value + quantOut.size));
+  /** Moves a count constant by `delta` (new LayerNorm int8 outputs, folded anti-outlier adds). */
+  const shiftCount = (pattern: RegExp, name: string, delta: number) => {
+    if (!delta) return;
+    const c = model.counts.find((x) => pattern.test(x.name));
+    if (!c) refuse('quantize.no-count', { name });
+    if (c.value === undefined) refuse('quantize.count-not-literal', { name: c.name, text: c.valueNode.text }, c.file, c.valueNode);
+    after.set(c, c.value + delta);
+    edits[c.file]!.replaceNode(c.valueNode, String(c.value + delta));
+  };
+  shiftCount(/^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_/, 'INTERMEDIATE_TENSOR_COUNT', quantOut.size - folds.size);
+  shiftCount(/^NODE_(COUNT|NUM)$/, 'NODE_COUNT', -folds.size);
+  // The folded adds go: their node reference, creation, wiring and reshape lines, their enum entry,
+  // and their param when nothing else uses it.
+  for (const f of folds.values()) {
+    const ref = model.nodeRefs.find((d) => ofType(d, ['identifier']).some((i) => i.text === f.add.name));
+    if (!ref || !/\.\s*at\s*\(\s*\w+\s*\+\+\s*\)/.test(ref.text)) refuse('quantize.anti-outlier-node-index', { node: f.add.name }, 'cpp', ref ?? f.add.createStatement);
+    const statements = new Map<number, Node>();
+    for (const id of identifiersNamed(model.cpp, [f.add.name], fn.body)) {
+      const st = enclosingStatement(id);
+      statements.set(st.startIndex, st);
+    }
+    if (f.add.paramVar && users(f.add.paramVar).length === 1) {
+      const decl = model.paramVars.get(f.add.paramVar)![0].declaration;
+      statements.set(decl.startIndex, decl);
+      for (const a of model.assignments.get(f.add.paramVar) ?? []) statements.set(a.statement.startIndex, a.statement);
+    }
+    for (const st of statements.values()) cppEdits.deleteStatement(st);
+    const entry = tensorEnum.entries.find((e) => e.name === f.out)!;
+    deleteEnumerator(enumEdits, entry.node);
   }
   const counts = model.counts.map((c) => ({ name: c.name, before: c.value ?? NaN, after: after.get(c) ?? c.value ?? NaN }));
 
@@ -370,10 +441,14 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       continue;
     }
     if (g.inputs!.names.length !== 2) refuse('quantize.unexpected-inputs', { node: g.name, actual: g.inputs!.names.length, expected: 2 }, 'cpp', g.inputs!.list);
-    appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [BETA_ENTRY]);
+    appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [folds.get(g)?.bias ?? BETA_ENTRY]);
   }
   /** The int8 output of a LayerNorm, for a node that reads that norm's float output first. */
-  const quantInput = (g: GraphNode) => quantOut.get(g.inputs!.names[0]);
+  const quantInput = (g: GraphNode) => {
+    const first = g.inputs!.names[0];
+    const wired = rewire.get(first) ?? first;
+    return quantOut.get(wired) ?? (wired !== first ? wired : undefined);
+  };
   for (const g of [...qkv, ...ups]) {
     const q = quantInput(g);
     if (q) cppEdits.replaceNode(g.inputs!.items[0], q);
@@ -390,7 +465,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   for (const [g, h, ls] of helperPlans) {
     setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
-    const migration = V1_MIGRATIONS[g.creator ?? ''];
+    const migration = migrationOf(g);
     const q = quantInput(g);
     if (migration) {
       // V1 -> V2: the whole slot list is rewritten in the V2 layout.
@@ -419,7 +494,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     });
   }
   // The V2 helpers' headers replace the V1 ones.
-  for (const migration of new Set(migrated.map((g) => V1_MIGRATIONS[g.creator!]))) {
+  for (const migration of new Set(migrated.map((g) => migrationOf(g)!))) {
     const include = ofType(model.cpp.tree.rootNode, ['preproc_include']).find((n) => n.childForFieldName('path')?.text === `"${migration.header[0]}"`);
     if (include) cppEdits.replaceNode(include.childForFieldName('path')!, `"${migration.header[1]}"`);
     else {
@@ -474,18 +549,40 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 }
 
 /** Moves a V1 helper node to its V2 helper: call, param type and the fields that moved into the comm struct. */
-function migrateToV2(edits: EditList, model: LayerModel, g: GraphNode, migration: V1Migration): void {
-  const call = identifiersNamed(model.cpp, [g.creator!], g.createStatement!)[0];
-  if (call) edits.replaceNode(call, migration.v2);
+function migrateToV2(edits: EditList, model: LayerModel, g: GraphNode, migration: V1Migration | ModelLocalMigration): void {
   const decl = model.paramVars.get(g.paramVar!)![0].declaration;
-  const typeId = ofType(decl.childForFieldName('type')!, ['type_identifier']).find((t) => t.text === migration.paramV1);
-  if (typeId) edits.replaceNode(typeId, migration.paramV2);
+  if ('call' in migration) {
+    // A model-local helper: the whole qualified call and param type move to the shared namespace.
+    const call = ofType(g.createStatement!, ['call_expression']).find((c) => c.childForFieldName('function')?.text.replace(/\s+/g, '') === g.creatorQualified);
+    if (call) edits.replaceNode(call.childForFieldName('function')!, migration.call);
+    edits.replaceNode(decl.childForFieldName('type')!, migration.param);
+  } else {
+    const call = identifiersNamed(model.cpp, [g.creator!], g.createStatement!)[0];
+    if (call) edits.replaceNode(call, migration.v2);
+    const typeId = ofType(decl.childForFieldName('type')!, ['type_identifier']).find((t) => t.text === migration.paramV1);
+    if (typeId) edits.replaceNode(typeId, migration.paramV2);
+  }
   for (const a of model.assignments.get(g.paramVar!) ?? []) {
     const to = migration.fieldMoves[a.path];
     if (!to) continue;
     const left = a.expr.text.slice(0, a.value.startIndex - a.expr.startIndex).replace(/\s*=\s*$/, '');
     edits.replace(a.expr.startIndex, a.expr.startIndex + left.length, `${g.paramVar}.${to}`);
   }
+}
+
+/** Removes an enumerator with its comma, and its line when nothing else is on it. */
+function deleteEnumerator(edits: EditList, node: Node): void {
+  const text = edits.text;
+  let end = node.endIndex;
+  const comma = /^[ \t]*,/.exec(text.slice(end));
+  if (comma) end += comma[0].length;
+  const start = edits.lineStart(node.startIndex);
+  const lineEnd = edits.lineEnd(end);
+  const rest = text.slice(end, lineEnd);
+  if (/^[ \t]*$/.test(text.slice(start, node.startIndex)) && /^[ \t]*(\/\/.*)?$/.test(rest)) {
+    const next = text.startsWith('\r\n', lineEnd) ? lineEnd + 2 : text.startsWith('\n', lineEnd) ? lineEnd + 1 : lineEnd;
+    edits.replace(start, next, '');
+  } else edits.replace(node.startIndex, end + (/^[ \t]*/.exec(rest)?.[0].length ?? 0), '');
 }
 
 function layerParamName(fn: Node): string | undefined {
