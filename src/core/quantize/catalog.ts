@@ -52,6 +52,8 @@ export interface HelperLayout {
    * its default; the rewrite follows the majority.
    */
   normQuantized?: string[];
+  /** The switches that turn the helper's linears to int8 (default `isQuant`). */
+  quantFlags?: string[];
 }
 
 export const HELPERS: Record<string, HelperLayout> = {
@@ -77,6 +79,39 @@ export const HELPERS: Record<string, HelperLayout> = {
     normQuantized: ['quantUpParam'],
   },
 };
+
+/**
+ * Model-local helpers read from their own headers, by fully qualified call. telechat's
+ * (models/telechat/operation/parallel_layer_v2.h, mlp_gate_v2.h) share the field names of the common
+ * V2 helpers but have fewer slots and per-linear switches; its hand-written quant_layer.cpp fills
+ * deqScale at slot 3 of the row helper and deq up/gate/down at 4-6, biases at 7-9 of the MLP.
+ */
+export const MODEL_LOCAL_HELPERS: Record<string, { role: 'row' | 'mlp'; layout: HelperLayout }> = {
+  'atb_speed::telechat::RowParallelLinearV2': {
+    role: 'row',
+    layout: { name: 'atb_speed::telechat::RowParallelLinearV2', slots: 5, weights: [1], bias: [2], deqScale: [3], index: [4], quantParam: 'quantParam', scalarStem: 'oProj' },
+  },
+  'atb_speed::telechat::MlpGateLayerV2': {
+    role: 'mlp',
+    layout: {
+      name: 'atb_speed::telechat::MlpGateLayerV2',
+      slots: 13,
+      weights: [1, 2, 3],
+      deqScale: [4, 5, 6],
+      bias: [7, 8, 9],
+      index: [10, 11, 12],
+      quantParam: 'quantDownParam',
+      scalarStem: 'downProj',
+      normQuantized: ['quantUpParam', 'quantGateParam'],
+      quantFlags: ['isUpQuant', 'isGateQuant', 'isDownQuant'],
+    },
+  },
+};
+
+export function modelLocalHelper(qualified: string): { role: 'row' | 'mlp'; layout: HelperLayout } | undefined {
+  const q = qualified.replace(/\s+/g, '').replace(/^::/, '');
+  return MODEL_LOCAL_HELPERS[q] ?? MODEL_LOCAL_HELPERS[`atb_speed::${q}`];
+}
 
 /**
  * An unrolled MLP (Linear + Activation + RowParallelLinearV2, gptneox) quantizes its down projection
@@ -180,11 +215,7 @@ export const ELEWISE_PARAM = 'ElewiseParam';
 
 /** Fields set on a V2 helper's param to make it quantized (values use `{scale}`/`{offset}`/`{param}`). */
 export function helperQuantFields(h: HelperLayout, mode: QuantMode, layerParam: string): [string, string][] {
-  const fields: [string, string][] = [
-    ['isBias', 'true'],
-    ['isQuant', 'true'],
-    ['transposeB', 'true'],
-  ];
+  const fields: [string, string][] = [['isBias', 'true'], ...(h.quantFlags ?? ['isQuant']).map((f): [string, string] => [f, 'true']), ['transposeB', 'true']];
   if (mode === 'w8a8sc') fields.push(['isSparse', 'true']);
   for (const p of h.normQuantized ?? []) fields.push([`${p}.quantType`, QUANT_INT8], [`${p}.isQuantOp`, 'false']);
   fields.push(

@@ -26,8 +26,8 @@ import {
   BETA_NAME,
   ANTI_OUTLIER_ADD,
   ELEWISE_PARAM,
-  MODEL_LOCAL_MIGRATIONS,
   migrationFor,
+  modelLocalHelper,
   type ModelLocalMigration,
   QUANT_FLAG,
   QUANT_INT8,
@@ -127,6 +127,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const holder = existingHolder ?? HOLDER_ENTRY;
   const isWeight = (name: string) => entryNames.has(name) && name.startsWith('IN_') && /WEIGHT/.test(name);
   const typeOf = (g: GraphNode) => (g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type : undefined);
+  /** Slot layouts of model-local helpers (the shared ones use HELPERS). */
+  const layouts = new Map<GraphNode, HelperLayout>();
   const migrationOf = (g: GraphNode) => migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? '');
   const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
 
@@ -143,6 +145,12 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const creator = g.creator ?? '';
     const knownHelper = HELPERS[creator] !== undefined || V1_HELPERS[creator] !== undefined;
     const migration = migrationOf(g);
+    const local = modelLocalHelper(g.creatorQualified ?? creator);
+    if (local) {
+      layouts.set(g, local.layout);
+      (local.role === 'row' ? rows : mlps).push(g);
+      continue;
+    }
     if (knownHelper && !migration && !COMMON_HELPER_NAMESPACES.has(helperNamespace(g.creatorQualified ?? creator))) {
       refuse('quantize.model-local-helper', { node: g.name, helper: g.creatorQualified ?? creator }, 'cpp', g.createStatement);
     }
@@ -311,9 +319,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (ls.every((l) => !l)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
     return ls;
   };
-  const helperNodes: [GraphNode, HelperLayout][] = [[oProj, HELPERS.RowParallelLinearV2]];
-  if (mlp) helperNodes.push([mlp, HELPERS.MlpGateLayerV2]);
-  if (down) helperNodes.push([down, ROW_AS_MLP_DOWN]);
+  const helperNodes: [GraphNode, HelperLayout][] = [[oProj, layouts.get(oProj) ?? HELPERS.RowParallelLinearV2]];
+  if (mlp) helperNodes.push([mlp, layouts.get(mlp) ?? HELPERS.MlpGateLayerV2]);
+  if (down) helperNodes.push([down, layouts.has(down) ? { ...layouts.get(down)!, scalarStem: ROW_AS_MLP_DOWN.scalarStem } : ROW_AS_MLP_DOWN]);
   const helperPlans = helperNodes.map(([g, h]) => [g, h, helperLinears(g, h)] as const);
   for (const l of [...qkvLinears, ...helperPlans.flatMap(([, , ls]) => ls)]) {
     if (!l) continue;
