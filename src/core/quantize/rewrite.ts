@@ -45,7 +45,7 @@ import {
   type V1Migration,
 } from './catalog';
 import { appendToList, EditList } from './edits';
-import { enclosingStatement, identifiersNamed, ofType, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
+import { enclosingStatement, identifiersNamed, ofType, type CountConst, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
 
 export class RefuseError extends Error {
   constructor(readonly code: string, readonly args: Message['args'] = {}, readonly file?: FileKey, readonly node?: Node) {
@@ -368,7 +368,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const outAt = tensorEnum.entries.findIndex((e) => e.kind === 'out');
   const firstOut = tensorEnum.entries[outAt];
   const lastIn = tensorEnum.entries[outAt - 1];
-  if (lastIn && lastIn.node.endPosition.row < firstOut.node.startPosition.row) {
+  // Split enums end the In enum with a sentinel: the block still goes right after the last input.
+  const splitEnum = tensorEnum.names.length > 1;
+  if (lastIn && (splitEnum || lastIn.node.endPosition.row < firstOut.node.startPosition.row)) {
     const indent = enumEdits.indentAt(lastIn.node.startIndex);
     enumEdits.insertLinesAfter(lastIn.node, [QUANT_BLOCK_COMMENT, ...added.map((n) => n + ',')], indent);
   } else {
@@ -377,22 +379,30 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   // 4. IN_TENSOR_COUNT follows the enum.
   const inBefore = tensorEnum.entries.filter((e) => e.kind === 'in').length;
-  const inCount = model.counts.find((c) => /^IN_TENSOR_/.test(c.name));
-  if (!inCount) refuse('quantize.no-count', { name: 'IN_TENSOR_COUNT' });
-  if (inCount.value === undefined) refuse('quantize.count-not-literal', { name: inCount.name, text: inCount.valueNode.text }, inCount.file, inCount.valueNode);
-  const inAfter = inBefore + added.length;
-  edits[inCount.file]!.replaceNode(inCount.valueNode, String(inAfter));
-  const after = new Map([[inCount, inAfter]]);
-  /** Moves a count constant by `delta` (new LayerNorm int8 outputs, folded anti-outlier adds). */
-  const shiftCount = (pattern: RegExp, name: string, delta: number) => {
+  const after = new Map<CountConst, number>();
+  const before = new Map<CountConst, number>();
+  const sentinelNames = new Set(tensorEnum.sentinels.map((e) => e.name));
+  /** `IN_TENSOR_MAX` or `INTERNAL_TENSOR_MAX - OUT_TENSOR_MAX`: the count follows the enum by itself. */
+  const followsEnum = (c: CountConst) => {
+    const ids = c.valueNode.text.match(/[A-Za-z_]\w*/g) ?? [];
+    return ids.length > 0 && ids.every((id) => sentinelNames.has(id)) && /^[\w\s+\-()]*$/.test(c.valueNode.text);
+  };
+  /** Moves a count constant by `delta` (new input tensors, LayerNorm int8 outputs, folded anti-outlier adds). */
+  const shiftCount = (pattern: RegExp, name: string, delta: number, entriesBefore?: number) => {
     if (!delta) return;
     const c = model.counts.find((x) => pattern.test(x.name));
     if (!c) refuse('quantize.no-count', { name });
+    if (c.value === undefined && entriesBefore !== undefined && followsEnum(c)) {
+      before.set(c, entriesBefore);
+      after.set(c, entriesBefore + delta);
+      return;
+    }
     if (c.value === undefined) refuse('quantize.count-not-literal', { name: c.name, text: c.valueNode.text }, c.file, c.valueNode);
     after.set(c, c.value + delta);
     edits[c.file]!.replaceNode(c.valueNode, String(c.value + delta));
   };
-  shiftCount(/^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_/, 'INTERMEDIATE_TENSOR_COUNT', quantOut.size - folds.size);
+  shiftCount(/^IN_TENSOR_/, 'IN_TENSOR_COUNT', added.length, inBefore);
+  shiftCount(/^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_/, 'INTERMEDIATE_TENSOR_COUNT', quantOut.size - folds.size, tensorEnum.entries.filter((e) => e.kind === 'inter').length);
   shiftCount(/^NODE_(COUNT|NUM)$/, 'NODE_COUNT', -folds.size);
   // The folded adds go: their node reference, creation, wiring and reshape lines, their enum entry,
   // and their param when nothing else uses it.
@@ -413,7 +423,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const entry = tensorEnum.entries.find((e) => e.name === f.out)!;
     deleteEnumerator(enumEdits, entry.node);
   }
-  const counts = model.counts.map((c) => ({ name: c.name, before: c.value ?? NaN, after: after.get(c) ?? c.value ?? NaN }));
+  const counts = model.counts.map((c) => ({ name: c.name, before: before.get(c) ?? c.value ?? NaN, after: after.get(c) ?? c.value ?? NaN }));
 
   // 5. Node params and inputs.
   const layerParam = layerParamName(fn.node) ?? 'param';
@@ -695,7 +705,7 @@ function renameSymbols(
   const naming = NAMING[mode];
   const fnName = model.layerFunction!.name;
   const symbols = new Set([fnName, `Create${fnName}`, structName]);
-  if (model.tensorEnum?.name) symbols.add(model.tensorEnum.name);
+  for (const n of model.tensorEnum?.names ?? []) symbols.add(n);
   for (const f of [files.cpp, files.h]) {
     if (!f) continue;
     for (const cls of ofType(f.tree.rootNode, ['class_specifier'])) {
