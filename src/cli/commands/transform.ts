@@ -124,7 +124,9 @@ export const transformCommand: CliCommand = {
       }
       for (const r of refused) {
         const refusal = (r.outcome as Extract<QuantizeOutcome, { ok: false }>).refusal;
-        log.error(msg('quantize.cli.refused', { input: refusal.path ?? r.input, code: refusal.code, reason: text(refusal.message) }));
+        // file:line so a terminal or editor can jump to the obstacle.
+        const where = (refusal.path ?? r.input) + (refusal.range ? `:${refusal.range.start.line + 1}` : '');
+        log.error(msg('quantize.cli.refused', { input: where, code: refusal.code, reason: text(refusal.message) }));
       }
       for (const s of skipped) log.warning(msg('quantize.cli.skipped', { path: s.path, reason: text(s.reason) }));
       for (const f of failures) log.error(msg('quantize.cli.write-failed', f));

@@ -258,3 +258,5 @@ export const QUANT_ENTRY = /_DEQSCALE$|_DEQ_SCALE$/;
 /** An IN_BETA read by a norm is a quant norm's offset; read by an Add it is anti-outlier smoothing. */
 export const BETA_NAME = /^IN_BETA$/;
 export const QUANT_FLAG = /quant|sparse/i;
+/** Operations that run on already-quantized weights (contrib's and glm 130b's W8A16, llama2 70b's W8A8). */
+export const QUANTIZED_OP = /W\d+A\d+|Quant/;

@@ -24,6 +24,7 @@ import {
   QUANT_BLOCK_COMMENT,
   QUANT_ENTRY,
   BETA_NAME,
+  QUANTIZED_OP,
   ANTI_OUTLIER_ADD,
   ELEWISE_PARAM,
   migrationFor,
@@ -172,7 +173,17 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     else others.push(g);
   }
   for (const g of others) {
-    if (g.inputs?.names.some(isWeight)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+    const weight = g.inputs?.names.find(isWeight);
+    if (!weight) continue;
+    if (g.creator && CREATE_OPERATION_CALLS.has(g.creator)) {
+      refuse('quantize.unsupported-node', { node: g.name, creator: typeOf(g) ?? g.creator }, 'cpp', g.createStatement);
+    }
+    // An operation built outside this layer (a model-local graph, or `node.operation = new X(...)`).
+    const assigned = (model.assignments.get(g.name) ?? []).find((a) => a.path === 'operation');
+    const op = g.creatorQualified ?? assigned?.value.text.replace(/\(.*$/s, '').replace(/^new\s+/, '') ?? '?';
+    // W8A16 / W8A8 operations: the weights are quantized already (weight-only or fully).
+    if (QUANTIZED_OP.test(op)) refuse('quantize.already-quantized', { evidence: `${g.name}: ${op}` }, 'cpp', g.createStatement ?? assigned?.statement);
+    refuse('quantize.model-local-op', { node: g.name, creator: op, weight }, 'cpp', g.createStatement ?? assigned?.statement);
   }
   /**
    * A plain Linear that no quantizing norm feeds has a float input: an INT8 linear there needs a quant
