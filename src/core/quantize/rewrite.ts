@@ -243,6 +243,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     ups = postNorm ? rest.filter((l) => outputsOf(postNorm!).has(l.inputs?.names[0] ?? '')) : [];
     if (!ups.length || !hasActivation || rows.length !== 2) {
       const stray = rest.find((l) => !ups.includes(l)) ?? rest[0];
+      // Linears fed by the norm plus an activation: an unrolled MLP whose down projection is not a row helper.
+      if (stray && ups.length && hasActivation) refuse('quantize.unrolled-mlp', { node: stray.name, creator: stray.creatorQualified ?? '?' }, 'cpp', stray.createStatement);
       if (stray) refuseStray(stray);
       refuse('quantize.missing-part', { part: 'MLP (MlpGateLayerV2)', node: '' });
     }
