@@ -150,7 +150,8 @@ export async function handleQuantize(ctx: ServerContext, params: QuantizeParams)
       const r = outcome.report;
       out.reports.push({
         ...r,
-        summary: t(ctx, msg('server.quantize.summary', { input: path.basename(r.input), outputs: r.outputs.map((o) => path.basename(o)).join(', '), added: r.addedTensors.length })),
+        // Notes (e.g. fields the model code must set) ride on the summary the extension logs.
+        summary: [t(ctx, msg('server.quantize.summary', { input: path.basename(r.input), outputs: r.outputs.map((o) => path.basename(o)).join(', '), added: r.addedTensors.length })), ...r.notes.map((n) => t(ctx, n))].join(' '),
       });
     } else {
       out.refusals.push({ uri: pathToUri(outcome.refusal.path ?? input), code: outcome.refusal.code, message: t(ctx, outcome.refusal.message) });
