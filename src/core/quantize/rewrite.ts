@@ -290,9 +290,6 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   const plan = (node: GraphNode, weight: string, existingBias: string | undefined): Linear => {
     if (!entryNames.has(weight) || !weight.startsWith('IN_')) refuse('quantize.unsupported-node', { node: node.name, creator: node.creatorQualified ?? '?' }, 'cpp', node.createStatement);
-    // Only a tensor named as a bias is the linear's own bias; a zero placeholder in the slot (internlm's
-    // antioutlier MLP passes IN_BETA as down bias) gets its own quant bias, as the hand-written twin does.
-    if (existingBias && !/BIAS/.test(existingBias)) existingBias = undefined;
     const l: Linear = { node, weight, existingBias, deq: weight + SUFFIX.deqScale, bias: existingBias ?? weight + SUFFIX.bias };
     if (sparse) l.index = weight + SUFFIX.index;
     return l;
@@ -326,8 +323,10 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const ls = h.weights.map((slot, i) => {
       for (const s of [h.deqScale[i], h.index[i]]) if (n[s] !== holder) refuse('quantize.already-quantized', { evidence: `${g.name}: ${n[s]}` }, 'cpp', g.inputs!.list);
       if (n[slot] === holder) return undefined;
+      // Only a tensor named as a bias is the linear's own bias; a zero placeholder in the slot (internlm's
+      // antioutlier MLP passes IN_BETA as down bias) gets its own quant bias, as the hand-written twin does.
       const bias = n[h.bias[i]];
-      return plan(g, n[slot], bias !== holder ? bias : undefined);
+      return plan(g, n[slot], bias !== holder && /BIAS/.test(bias) ? bias : undefined);
     });
     if (ls.every((l) => !l)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
     return ls;
