@@ -12,6 +12,7 @@ import { nodeFileReader } from '../../node/fileReader';
 import { nodeCppSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { isModelSource, MODEL_FLAGS } from './transformSource';
 
 export interface TransformOptions {
   source: string;
@@ -62,12 +63,16 @@ export function parseTransformArgs(argv: string[]): TransformOptions | { help: t
 export const transformCommand: CliCommand = {
   name: 'transform',
   summary: msg('cli.transform.summary'),
-  usage: 'atb-migrate transform -s <file.cpp|dir> [--enable-sparse] [--dry-run] [--out-dir D] [--json] [-l debug|info|warning|error] [-h]',
+  usage: 'atb-migrate transform -s <file.cpp|dir> [--enable-sparse] [--dry-run] [--out-dir D] [--json] [-l debug|info|warning|error] [-h]\n       atb-migrate transform -s <model dir> [-atb <cpp|dir>] [--out D] [--mindie-version v3.0.0.beta.1|v3.0.0] [-py [-quant [--quant-disable-names X]]] [-a] [--dry-run] [--force] [--json]',
   async run(argv: string[], io: CliIO): Promise<number> {
+    // A model folder (config.json) or msit's model-scenario flags: the C++/torch-like targets.
+    // Required only here: the model mode pulls in the model reader and the generators.
+    if (isModelSource(argv, io.cwd) || argv.some((a) => MODEL_FLAGS.includes(a))) return (require('./transformModel') as typeof import('./transformModel')).runModelTransform(argv, io);
     const options = parseTransformArgs(argv);
     const text = (m: Message) => formatMessage(m, io.locale);
     if ('help' in options) {
       io.out(text(msg('quantize.cli.usage')));
+      io.out(text(msg('transform.model.usage')));
       return EXIT.ok;
     }
     if ('error' in options) {

@@ -383,6 +383,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   const family = resolved.family;
   const fam = (key: keyof ResolvedFamily['sources']) => family.sources[key]?.where ?? sourceOf('model_type');
   findings.push({ key: 'family', label: msg('modelDir.f.family'), value: family.catalogued ? family.id : null, source: family.catalogued ? `families.yaml: ${family.id} (${family.source})` : `families.yaml: no entry for "${textType || '?'}"` });
+  findings.push({ key: 'naming', label: msg('modelDir.f.naming'), value: namingDetail(family.naming), source: fam('naming') });
   if (wrapper?.multimodal && languagePrefix) {
     findings.push({ key: 'multimodal', label: msg('modelDir.f.multimodal'), value: `${configPrefix || '(top level)'} -> ${languagePrefix.root}.*`, source: `families.yaml: ${wrapper.id}${known ? `; ${weightFiles[0]}` : ''}` });
   }
@@ -560,6 +561,7 @@ function weightEvidence(layout: WeightLayout, file: string, names: string[]): We
     naming,
     qkvPacking: layout.qkv.length === 1 ? layout.qkvPacking : 'separate',
     qkvBias: layout.qkvBias,
+    oBias: layout.oBias,
     qkNorm: !!(layout.qNorm && layout.kNorm),
     mla: layout.mla,
     moeModule: layout.moeModule,
