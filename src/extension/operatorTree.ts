@@ -11,6 +11,7 @@ const ICONS: Record<Verdict, { id: string; color: string }> = {
   native: { id: 'pass-filled', color: 'testing.iconPassed' },
   fused: { id: 'merge', color: 'charts.blue' },
   view: { id: 'eye', color: 'descriptionForeground' },
+  host: { id: 'server-process', color: 'descriptionForeground' },
   unsupported: { id: 'error', color: 'problemsErrorIcon.foreground' },
 };
 
@@ -22,13 +23,15 @@ export function verdictLabel(v: Verdict): string {
       return vscode.l10n.t('fused');
     case 'view':
       return vscode.l10n.t('view');
+    case 'host':
+      return vscode.l10n.t('host');
     case 'unsupported':
       return vscode.l10n.t('unsupported');
   }
 }
 
 export function countsText(c: VerdictCounts): string {
-  return vscode.l10n.t('{0} native · {1} fused · {2} view · {3} unsupported', c.native, c.fused, c.view, c.unsupported);
+  return vscode.l10n.t('{0} native · {1} fused · {2} view · {3} host · {4} unsupported', c.native, c.fused, c.view, c.host ?? 0, c.unsupported);
 }
 
 export class OperatorTreeProvider implements vscode.TreeDataProvider<OperatorItem> {

@@ -28,7 +28,7 @@ import { openDocumentFor, overlayReader, pathToUri, t, uriToPath, type ServerCon
 type ModuleNode = NonNullable<AnalysisResult['root']>;
 
 function emptyCounts(): VerdictCounts {
-  return { native: 0, fused: 0, view: 0, unsupported: 0 };
+  return { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 };
 }
 
 function useData(ctx: ServerContext, use: OpUse, uri: string): OperatorUseData {

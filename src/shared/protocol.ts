@@ -20,7 +20,8 @@ function request<P, R>(method: string): Request<P, R> {
 }
 
 export type { QuantMode };
-export type Verdict = 'native' | 'fused' | 'view' | 'unsupported';
+/** `host`: done by MindIE in Python on the host (position ids, masks, cos/sin tables); never a diagnostic. */
+export type Verdict = 'native' | 'fused' | 'view' | 'host' | 'unsupported';
 export type VerdictCounts = Record<Verdict, number>;
 
 /** `initializationOptions` the client sends. */

@@ -167,6 +167,9 @@ class FunctionScanner {
   private readonly uses: ScanUse[] = [];
   private readonly calls: Callee[] = [];
   private readonly scalarNames = new Set<string>();
+  /** Locals unpacked from a shape (`bsz, q_len, _ = x.size()`): sequence lengths vary per request. */
+  private readonly shapeNames = new Set<string>();
+  private readonly params = new Set<string>();
   private readonly tainted = new Set<string>();
   private taintRegex: RegExp | undefined;
   private readonly aliases = new Map<string, string>();
@@ -190,16 +193,21 @@ class FunctionScanner {
     return { uses: this.uses, calls: this.calls };
   }
 
-  /** Bodies of `if self.training ...:` and `if labels is not None:` (jitter, dropout, losses): not part of inference. */
+  /**
+   * Bodies of `if self.training ...:`, `if self.gradient_checkpointing and self.training:` and
+   * `if labels is not None:` (jitter, dropout, checkpointing, losses): not part of inference.
+   */
   private trainingOnlyRanges(body: Node): [number, number][] {
-    if (!/\bself\.training\b|\blabels is not None\b/.test(text(body, this.source))) return [];
+    if (!/\bself\.(training|gradient_checkpointing)\b|\blabels is not None\b/.test(text(body, this.source))) return [];
     const ranges: [number, number][] = [];
     for (const stmt of body.descendantsOfType('if_statement')) {
       const condition = stmt?.childForFieldName('condition');
       const consequence = stmt?.childForFieldName('consequence');
       const test = condition ? text(condition, this.source) : '';
-      const trainingOnly = /^\(?\s*self\.training\b(?!\s*(==|is)\s*False)/.test(test) || /^\(?\s*labels is not None\s*\)?$/.test(test);
-      if (condition && consequence && trainingOnly && !/\bor\b/.test(test)) {
+      // A conjunction with one training-only term is training-only; `or` and `not` are not.
+      const terms = test.replace(/^\((.*)\)$/s, '$1').split(/\band\b/).map((t) => t.trim());
+      const trainingOnly = terms.some((t) => /^\(?\s*self\.(training|gradient_checkpointing)\s*\)?$/.test(t) || /^\(?\s*labels is not None\s*\)?$/.test(t));
+      if (condition && consequence && trainingOnly && !/\b(or|not)\b(?! None)/.test(test.replace(/\bis not None\b/g, ''))) {
         ranges.push([stmt!.startIndex, consequence.endIndex]);
       }
     }
@@ -212,6 +220,7 @@ class FunctionScanner {
     for (const param of this.fn.childForFieldName('parameters')?.namedChildren ?? []) {
       if (!param) continue;
       const name = text(param.childForFieldName('name') ?? param.namedChild(0), this.source);
+      if (param.type === 'identifier' || param.type === 'typed_parameter' || param.type === 'default_parameter' || param.type === 'typed_default_parameter') this.params.add(name);
       const type = text(param.childForFieldName('type'), this.source);
       const value = param.childForFieldName('value');
       if (/^(Optional\[)?(int|float|bool|str)\]?$/.test(type) || (value && this.isScalar(value) && value.type !== 'none')) this.scalarNames.add(name);
@@ -253,9 +262,11 @@ class FunctionScanner {
       const scalar = this.isScalar(right) || /\.(size|shape|dim)\b/.test(rightText) && names.length > 1;
       // A tensor's dtype / device never depends on its values, even when the tensor does.
       const dataDependent = !/^[\w.]+\.(dtype|device)$/.test(rightText) && this.dependsOnData(rightText);
+      const fromShape = /\.(size\(|shape\b)/.test(rightText) && !/\.(weight|bias)\b/.test(rightText);
       for (const n of names) {
         const name = text(n, this.source);
         if (scalar) this.scalarNames.add(name);
+        if (fromShape && scalar) this.shapeNames.add(name);
         if (dataDependent) this.taint(name);
       }
       // `attention_interface = eager_attention_forward`, `mask_function = create_causal_mask if ... else ...`
@@ -329,7 +340,8 @@ class FunctionScanner {
     if (entry) {
       const within = this.ctx.attention ? entry.within?.attention : undefined;
       verdict = within?.verdict ?? entry.verdict;
-      atbOp = within?.atbOp ?? entry.atbOp;
+      atbOp = within ? within.atbOp : entry.atbOp;
+      if (within?.note && !reason) reason = this.ctx.catalog.withinNote(entry, 'attention');
     } else {
       verdict = 'unsupported';
     }
@@ -397,6 +409,10 @@ class FunctionScanner {
         return this.visitSubscript(node);
       case 'for_statement': {
         const right = node.childForFieldName('right');
+        if (right && this.isTokenLoop(right)) {
+          this.record(right, 'token-loop', 'idiom', this.ctx.catalog.lookup('idioms', 'token-loop'));
+          return;
+        }
         if (right) this.checkControl(right);
         return;
       }
@@ -408,9 +424,31 @@ class FunctionScanner {
   }
 
   private checkControl(expr: Node): void {
-    if (!this.dependsOnData(text(expr, this.source))) return;
+    const t = text(expr, this.source);
+    if (!this.dependsOnData(t)) return;
+    // `if attention_mask is not None and not attention_mask.all():` decides whether to build a mask.
+    const maskDecision = /mask/i.test(t) ? this.ctx.catalog.lookup('idioms', 'mask-decision') : undefined;
+    if (maskDecision) return this.record(expr, 'mask-decision', 'idiom', maskDecision);
     const entry = this.ctx.catalog.lookup('idioms', 'data-dependent-control-flow');
     this.record(expr, 'data-dependent-control-flow', 'idiom', entry);
+  }
+
+  /**
+   * `for t in range(x.shape[1])`, `for i in range(seq_len)` (seq_len from a shape), `for tok in
+   * hidden_states`: a loop whose trip count is a tensor's size. Loops over experts, layers or
+   * config numbers are not (their count is fixed when the model is built).
+   */
+  private isTokenLoop(iterable: Node): boolean {
+    const t = text(iterable, this.source);
+    if (/self\.|config|experts?|layers?|heads?|past|cache|kwargs|\bargs\b|outputs/i.test(t)) return false;
+    if (iterable.type === 'identifier') return this.params.has(t) && !this.scalarNames.has(t);
+    if (iterable.type !== 'call' || text(iterable.childForFieldName('function'), this.source) !== 'range') return false;
+    const args = iterable.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    return args.some((a) => {
+      const at = text(a, this.source);
+      if (/\.(shape|size\()|\blen\(/.test(at)) return !/\.(weight|bias)\b/.test(at);
+      return a.type === 'identifier' && this.shapeNames.has(at);
+    });
   }
 
   private visitCall(call: Node): void {
