@@ -40,6 +40,7 @@ function copyAssets() {
   // The operator catalogue ships as data beside the bundles.
   try {
     copyFileSync('src/core/catalog/operators.yaml', 'dist/operators.yaml');
+    copyFileSync('src/core/families/families.yaml', 'dist/families.yaml');
   } catch {
     /* not there yet */
   }

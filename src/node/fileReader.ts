@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FileReader } from '../core/common';
+// Every node front door reads model folders through this reader: register the family catalogue with it.
+import './families';
 
 /** The real file system behind the core's FileReader. Missing files answer `undefined`. */
 export const nodeFileReader: FileReader = {

@@ -95,7 +95,8 @@ interface RawFile {
   ignore: Record<IgnoreKey, string[]>;
 }
 
-const TOP_KEYS = new Set(['version', 'ignore', 'entries']);
+// `families:` belongs to the family catalogue (src/core/families), which reads the same file.
+const TOP_KEYS = new Set(['version', 'ignore', 'entries', 'families']);
 const ENTRY_KEYS = new Set<string>(['id', 'verdict', 'atbOp', 'note', 'argCount', 'within', 'anywhere', ...MATCH_KEYS]);
 
 function parseCatalogFile(text: string, path: string, origin: CatalogEntry['origin'], problems: DiagnosticData[]): RawFile {

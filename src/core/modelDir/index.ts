@@ -19,6 +19,7 @@ import {
 import { detectLayout, STANDARD_LAYOUT, type WeightLayout } from './layout';
 import { checkQuant, type QuantInfo } from './quant';
 import { readSafetensorsHeader } from './safetensors';
+import { builtinFamilies, resolveFamily, type FamilyCatalogue, type FamilyConflict, type QuirkUse, type ResolvedFamily, type WeightEvidence } from '../families';
 import './messages';
 
 export interface Finding {
@@ -74,6 +75,17 @@ export interface ModelSpec {
   config: Record<string, unknown>;
   weights: { source: 'index' | 'headers' | 'bin-index' | 'none'; files: string[]; count: number; layout: WeightLayout };
   quant?: QuantInfo;
+  /** The family's facts resolved from catalogue, config.json and weight names, each with its source. */
+  family: ResolvedFamily;
+  /** Every quirk this model has: each generator implements or refuses each one (generate/support.ts). */
+  quirks: QuirkUse[];
+  /** Where catalogue, config.json and weights disagree (also reported as problems). */
+  conflicts: FamilyConflict[];
+}
+
+export interface ReadOptions {
+  /** The family catalogue (default: the built-in one registered by the front door). */
+  families?: FamilyCatalogue;
 }
 
 export interface ReadResult {
@@ -120,7 +132,7 @@ async function readJson(reader: FileReader, dir: string, file: string, problems:
   return value;
 }
 
-export async function readModelFolder(reader: FileReader, dir: string, onProgress?: (m: Message) => void): Promise<ReadResult> {
+export async function readModelFolder(reader: FileReader, dir: string, onProgress?: (m: Message) => void, options: ReadOptions = {}): Promise<ReadResult> {
   const findings: Finding[] = [];
   const problems: Problem[] = [];
   const entries = await reader.list(dir);
@@ -420,6 +432,50 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   }
 
   if (!hidden || !layers || !heads || !vocab || corrupt) return { findings, problems };
+  const catalogue = options.families ?? builtinFamilies();
+  const evidence: WeightEvidence | undefined = known
+    ? {
+        file: weightFiles[0],
+        naming: {
+          root: layout.root,
+          layers: layout.layersKey,
+          embed: layout.embed,
+          finalNorm: layout.finalNorm,
+          lmHead: layout.lmHead ?? 'lm_head',
+          attn: layout.attn,
+          qkv: layout.qkv,
+          o: layout.o,
+          mlp: layout.mlp,
+          gateUp: layout.gateUp,
+          up: layout.up,
+          down: layout.down,
+          inputNorm: layout.inputNorm,
+          postNorm: layout.postNorm,
+          qNorm: layout.qNorm,
+          kNorm: layout.kNorm,
+        },
+        qkvPacking: layout.qkvPacking,
+        qkvBias: layout.qkvBias,
+        qkNorm: !!(layout.qNorm && layout.kNorm),
+        mla: layout.mla,
+        moeModule: layout.moeModule,
+        hasHead: !!layout.lmHead,
+        complete: layout.family !== 'unknown',
+      }
+    : undefined;
+  const resolved = resolveFamily({
+    facts: catalogue.factsFor(modelType, architecture, config),
+    modelType,
+    config,
+    sourceOf,
+    headDim,
+    hiddenSize: hidden.value,
+    numLayers: layers.value,
+    maxPositions: maxPositions?.value,
+    weights: evidence,
+    wrapper: configPrefix ? catalogue.factsFor(topType, architecture, top) : undefined,
+    tiedHead: lmHeadFromEmbedding,
+  });
   const spec: ModelSpec = {
     dir,
     modelType,
@@ -450,6 +506,9 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     config: merged,
     weights: { source: weightSource, files: weightFiles, count: names.length, layout },
     quant,
+    family: resolved.family,
+    quirks: resolved.quirks,
+    conflicts: resolved.conflicts,
   };
   return { spec, findings, problems };
 }
