@@ -110,13 +110,16 @@ export function toOperatorsCsv(input: Input): { fileName: string; contents: stri
 
 function row(qualified: string, use: OpUse, path: string): string[] {
   const supported = use.verdict !== 'unsupported';
+  // Host work is supported (MindIE does it in Python) but runs on no NPU engine and is no ATB op.
+  const host = use.verdict === 'host';
+  const atbOp = host ? undefined : use.atbOp;
   return [
     qualified,
     use.name,
-    use.atbOp ? `${use.atbOp}Operation` : '',
-    use.atbOp ?? '',
+    atbOp ? `${atbOp}Operation` : '',
+    atbOp ?? '',
     'Ascend910',
-    supported ? 'AICORE' : 'UNKNOWN',
+    host ? 'HOST' : supported ? 'AICORE' : 'UNKNOWN',
     supported ? 'TRUE' : 'FALSE',
     use.verdict,
     use.path ?? path,

@@ -48,6 +48,8 @@ const SCAN_TYPES = [
   'elif_clause',
   'while_statement',
   'for_statement',
+  'import_statement',
+  'import_from_statement',
 ];
 
 /** Roots whose dotted calls are library functions rather than tensor methods. */
@@ -407,6 +409,9 @@ class FunctionScanner {
         return this.visitAugmented(node);
       case 'subscript':
         return this.visitSubscript(node);
+      case 'import_statement':
+      case 'import_from_statement':
+        return this.visitImport(node);
       case 'for_statement': {
         const right = node.childForFieldName('right');
         if (right && this.isTokenLoop(right)) {
@@ -420,6 +425,18 @@ class FunctionScanner {
         const condition = node.childForFieldName('condition');
         if (condition) this.checkControl(condition);
       }
+    }
+  }
+
+  /** `from fused_mlp_cuda import forward` inside a forward: a kernel library loaded at run time. */
+  private visitImport(node: Node): void {
+    const moduleName = node.childForFieldName('module_name');
+    const names = node.type === 'import_from_statement' && moduleName ? [moduleName] : node.namedChildren.map((c) => (c?.type === 'aliased_import' ? c.childForFieldName('name') : c));
+    for (const target of names) {
+      if (!target || target.type !== 'dotted_name') continue;
+      const name = text(target, this.source);
+      const entry = this.ctx.catalog.lookup('imports', name);
+      if (entry) this.record(node, name, 'idiom', entry);
     }
   }
 
@@ -508,11 +525,21 @@ class FunctionScanner {
     if (catalog.ignored('functions', name)) return;
     const argCount = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment').length;
     const entry = catalog.lookup('functions', name, argCount);
+    if (entry?.verdict === 'unsupported' && !entry.anywhere && this.onWeightsOnly(call)) {
+      const once = catalog.lookup('idioms', 'weight-transform');
+      if (once) return this.record(call, name, 'function', once, callArgs(call, this.source));
+    }
     if (entry) return this.record(call, name, 'function', entry, callArgs(call, this.source));
     // torch.* / F.* calls the catalogue does not know: say so rather than guess.
     if (/^(torch|F|nn)\./.test(name) && !/^(torch\.(float|bfloat|half|int|long|bool)\w*|nn\.init\.)/.test(name)) {
       this.record(call, name, 'function', undefined, callArgs(call, this.source), msg('analysis.reason.unknown', { name }));
     }
+  }
+
+  /** `F.normalize(self.weight)`: a function of parameters only, computed once when the weights load. */
+  private onWeightsOnly(call: Node): boolean {
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a && a.type !== 'comment' && a.type !== 'keyword_argument');
+    return args.length > 0 && args.every((a) => /^self(\.\w+)*\.weight$/.test(text(a, this.source)));
   }
 
   private isTensorOperand(node: Node | null): boolean {
