@@ -8,7 +8,7 @@ import type { DiagnosticData, Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax, Tree } from '../syntax';
 import { buildIndex, constructedNames, findInitFunction, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
-import { normalizeCallee, scanFunction, signature, type Callee, type ScanUse } from './scan';
+import { isOptionalImport, normalizeCallee, scanFunction, signature, type Callee, type ScanUse } from './scan';
 import type { AnalysisResult, ModuleNode, OpUse } from './types';
 import './messages';
 
@@ -97,18 +97,6 @@ export function analyzeTree(tree: Tree, source: string, path: string, catalog: C
   if (!options.config && result.root && hasUnknownRepeat(result.root)) result.notes.push(msg('analysis.note.noConfig'));
   result.diagnostics.push(...useDiagnostics(result.uses, catalog, options));
   return result;
-}
-
-/** Inside `try: ... except ImportError` (or any except) or under `if is_x_available():`. */
-function isOptionalImport(node: Node, source: string): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.type === 'try_statement') {
-      const handlers = p.namedChildren.filter((c) => c?.type === 'except_clause');
-      if (handlers.some((h) => /ImportError|ModuleNotFoundError|Exception|^except\s*:/.test(source.slice(h!.startIndex, h!.startIndex + 80)))) return true;
-    }
-    if (p.type === 'if_statement' && /is_\w+_available\(|available/.test(text(p.childForFieldName('condition'), source))) return true;
-  }
-  return false;
 }
 
 function hasUnknownRepeat(node: ModuleNode): boolean {

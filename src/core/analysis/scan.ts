@@ -57,6 +57,18 @@ const LIBRARY_ROOTS = new Set(['torch', 'F', 'nn', 'functional', 'einops', 'xops
 const SKIP_ROOTS = new Set(['math', 'np', 'numpy', 'os', 'logger', 'logging', 'warnings', 'inspect', 'copy', 're', 'sys', 'typing', 'itertools', 'functools', 'json', 'time', 'random', 'dist', 'kwargs', 'super']);
 const DATA_DEPENDENT = /\.(item|tolist|any|all|nonzero|unique|cpu|numpy)\(|torch\.(any|all|nonzero|unique)\(|torch\.where\([^,()]*\)/;
 
+/** Inside `try: ... except ImportError` (or any except) or under `if is_x_available():`. */
+export function isOptionalImport(node: Node, source: string): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'try_statement') {
+      const handlers = p.namedChildren.filter((c) => c?.type === 'except_clause');
+      if (handlers.some((h) => /ImportError|ModuleNotFoundError|Exception|^except\s*:/.test(source.slice(h!.startIndex, h!.startIndex + 80)))) return true;
+    }
+    if (p.type === 'if_statement' && /is_\w+_available\(|available/.test(text(p.childForFieldName('condition'), source))) return true;
+  }
+  return false;
+}
+
 export function normalizeCallee(name: string): string {
   return name
     .replace(/^torch\.nn\.functional\./, 'F.')
@@ -430,6 +442,7 @@ class FunctionScanner {
 
   /** `from fused_mlp_cuda import forward` inside a forward: a kernel library loaded at run time. */
   private visitImport(node: Node): void {
+    if (isOptionalImport(node, this.source)) return;
     const moduleName = node.childForFieldName('module_name');
     const names = node.type === 'import_from_statement' && moduleName ? [moduleName] : node.namedChildren.map((c) => (c?.type === 'aliased_import' ? c.childForFieldName('name') : c));
     for (const target of names) {
