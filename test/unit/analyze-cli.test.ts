@@ -4,7 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
-import type { Locale } from '../../src/core/i18n';
+import { formatMessage, type Locale } from '../../src/core/i18n';
+import { readModelFolder } from '../../src/core/modelDir';
+import { supportFor, TARGETS } from '../../src/core/generate/support';
+import { nodeFileReader } from '../../src/node/fileReader';
+import '../../src/node/families';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'models-src');
 const MIXTRAL = '/work/shared/data/models/Mixtral-8x7B-v0.1';
@@ -23,6 +27,10 @@ async function run(argv: string[], locale: Locale = 'en'): Promise<Run> {
   const io: CliIO = { out: (t) => void (out += t + '\n'), err: (t) => void (err += t + '\n'), cwd: tmp, locale };
   const code = await main(['analyze', ...argv], io);
   return { code, out, err };
+}
+
+function summaryClass(out: string): string {
+  return JSON.parse(out).modelClass;
 }
 
 function listFiles(dir: string): string[] {
@@ -104,6 +112,29 @@ describe('cli: atb-migrate analyze', function () {
     assert.ok(summary.notes.some((n: string) => /config\.json alone/.test(n)));
     const tree = JSON.parse(fs.readFileSync(path.join(tmp, 'MixtralForCausalLM', 'MixtralForCausalLM.json'), 'utf8'));
     assert.strictEqual(tree.children[0].children[1].repeat_count, 32);
+  });
+
+  it('says per target what the generators\' capability tables say about the model folder', async () => {
+    const dir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace', 'hf_models', 'tiny_qwen2');
+    const r = await run([dir, '--json', '--format', 'json']);
+    assert.strictEqual(r.code, 0, r.err);
+    const { summary } = JSON.parse(r.out);
+    const spec = (await readModelFolder(nodeFileReader, dir)).spec!;
+    assert.strictEqual(summary.family.modelType, spec.modelType);
+    for (const target of TARGETS) {
+      const got = summary.targets.find((t: { target: string }) => t.target === target);
+      const refused = supportFor(spec, target).filter((s) => s.status === 'refused');
+      if (got.reason) {
+        // No generator registered for the target yet: said once, not per quirk.
+        assert.strictEqual(got.status, 'refused');
+        assert.match(got.reason, new RegExp(`no ${target} generator`));
+      } else {
+        assert.strictEqual(got.status, refused.length ? 'refused' : 'supported', target);
+        assert.deepStrictEqual(got.refused.map((x: { reason: string }) => x.reason), refused.map((x) => (x.status === 'refused' ? formatMessage(x.reason, 'en') : '')));
+      }
+    }
+    const tree = JSON.parse(fs.readFileSync(path.join(tmp, summaryClass(r.out), summaryClass(r.out) + '.json'), 'utf8'));
+    assert.deepStrictEqual(tree.summary, summary);
   });
 
   it('speaks Chinese when the locale is zh-CN', async () => {
