@@ -52,9 +52,9 @@ const MOE_IDS = new Set(['idiom.moe-block', 'class.moe-gate']);
 export function partOf(use: OpUse): DecoderPart | undefined {
   const cls = use.owner.split('.')[0];
   if ((use.catalogId && POSITION_IDS.has(use.catalogId)) || use.atbOp === 'Rope' || /rotary|rope|alibi/i.test(use.owner)) return 'position';
+  if (use.catalogId === 'nn.Embedding' || /embed/i.test(cls)) return 'embedding';
   if (/NormHead|LMHead|lm_head/i.test(cls) || /For(CausalLM|ConditionalGeneration)$/.test(cls)) return 'head';
   if (use.atbOp === 'RmsNorm' || use.atbOp === 'LayerNorm' || /norm/i.test(cls)) return 'norm';
-  if (use.catalogId === 'nn.Embedding' || /embed/i.test(cls)) return 'embedding';
   if ((use.catalogId && MOE_IDS.has(use.catalogId)) || /mlp|moe|expert|ffn|feed_?forward|router|gate|glu/i.test(cls)) return 'mlp';
   if ((use.atbOp && ATTENTION_OPS.has(use.atbOp)) || /attention|attn/i.test(use.owner)) return 'attention';
   return undefined;

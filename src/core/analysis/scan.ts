@@ -249,7 +249,8 @@ class FunctionScanner {
 
   /** Does the text depend on data (a data-dependent call, or a tainted local)? */
   private dependsOnData(t: string): boolean {
-    return DATA_DEPENDENT.test(t) || (this.taintRegex?.test(t) ?? false);
+    // `self.h` is a module attribute, not the local `h` (a tainted local never taints an attribute).
+    return DATA_DEPENDENT.test(t) || (this.taintRegex?.test(t.replace(/\bself(\.\w+)+/g, 'self')) ?? false);
   }
 
   /** Locals in source order: scalars (`bsz, q_len, _ = x.size()`), taints and function aliases. */
