@@ -157,7 +157,8 @@ function useDiagnostics(uses: OpUse[], catalog: Catalog, options: AnalyzeOptions
       range: use.range,
       severity: use.verdict === 'unsupported' ? 'warning' : 'information',
       code: use.verdict === 'unsupported' ? 'atb.unsupported-op' : 'atb.fused-op',
-      message: entry ? catalog.diagMessage(entry, use.name) : msg('analysis.diag.unknown', { name: use.name }),
+      // The use's own reason (a context note such as soft-capping inside attention) when it is a catalogue note.
+      message: use.reason.code.startsWith('catalog.note.') ? msg(use.reason.code.replace(/^catalog\.note\./, 'catalog.diag.'), { name: use.name }) : entry ? catalog.diagMessage(entry, use.name) : msg('analysis.diag.unknown', { name: use.name }),
       ...(use.catalogId ? { href: catalogHref(use.catalogId) } : {}),
       data: { catalogId: use.catalogId, name: use.name, kind: use.kind, atbOp: use.atbOp, useId: use.id },
     });
@@ -298,7 +299,8 @@ class FileAnalyzer {
 
   /** A use inside a host scope (mask builder, alibi slopes): host work, unless its verdict holds anywhere. */
   private inScope(use: OpUse, scope: CatalogEntry, force = false): OpUse {
-    if (!force && (this.isAnywhere(use) || use.verdict === 'host')) return use;
+    // The scope is the more specific reason (alibi slopes, not just "an arange"); FFT & co. keep theirs.
+    if (!force && this.isAnywhere(use)) return use;
     return { ...use, verdict: scope.verdict, ...(scope.atbOp ? { atbOp: scope.atbOp } : { atbOp: undefined }), catalogId: scope.id, reason: this.catalog.noteMessage(scope) };
   }
 
