@@ -85,6 +85,25 @@ describe('cli: atb-migrate generate', function () {
     assert.deepStrictEqual(quiet.err, []);
     const loud = capture(out, 'zh-cn');
     assert.strictEqual(await main(['generate', path.join(FIXTURES, 'moe'), '--out', out, '--dry-run', '-l', 'warning'], loud.io), 0);
-    assert.ok(loud.err.some((l) => l.startsWith('[warning]') && l.includes('本生成器暂不支持 MoE 层')), loud.err.join('\n'));
+    assert.ok(loud.err.some((l) => l.startsWith('[warning]') && l.includes('混合专家')), loud.err.join('\n'));
+  });
+
+  it('--quant-disable-names takes a comma list or a file (msit style): a quantized fallback layer is an error, nothing written', async () => {
+    const out = tempDir('models');
+    const listed = capture(out);
+    const code = await main(['generate', path.join(FIXTURES, 'quantized'), '--out', out, '--quant-disable-names', 'lm_head,model.layers.0.mlp.down_proj'], listed.io);
+    assert.strictEqual(code, 1);
+    assert.ok(listed.err.some((l) => l.includes('[modelDir.quant.fallback-not-float]') && l.includes('model.layers.0.mlp.down_proj')), listed.err.join('\n'));
+    assert.deepStrictEqual(listFiles(out), []);
+
+    const file = path.join(tempDir('names'), 'disable.txt');
+    fs.writeFileSync(file, '# layers kept in float\nlm_head\n\nmodel.layers.0.mlp.down_proj\n');
+    const fromFile = capture(out);
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'quantized'), '--out', out, '--quant-disable-names', file], fromFile.io), 1);
+    assert.ok(fromFile.err.some((l) => l.includes('model.layers.0.mlp.down_proj')));
+
+    const ok = capture(out);
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'quantized'), '--out', out, '--quant-disable-names', 'lm_head', '--dry-run'], ok.io), 0, ok.err.join('\n'));
+    assert.strictEqual(await main(['generate', path.join(FIXTURES, 'quantized'), '--out', out, '--quant-disable-names', 'bad name!'], capture(out).io), 2);
   });
 });

@@ -157,13 +157,14 @@ describe('generate: torch-like v3 files', function () {
   it('MoE: dense parts generated, the expert block raises NotImplementedError with the reason', async () => {
     const { files, problems } = generateV3(await specOf('moe'), { outDir: OUT });
     const modeling = byName(files, 'modeling_');
-    assert.match(modeling, /# TODO\(atb-migrate\): MoE experts: 4 experts \(top-2\)/);
-    assert.match(modeling, /raise NotImplementedError\("atb-migrate: MoE experts is not generated yet/);
+    assert.match(modeling, /# TODO\(atb-migrate\): moe: 4 experts, top-2 \(from config\.json: num_local_experts\)/);
+    assert.match(modeling, /raise NotImplementedError\("atb-migrate: moe \(4 experts, top-2\) is not generated: Mixture of experts/);
     assert.match(modeling, /self\.mlp = MixtralMlp\(config, file_loader, f"\{self\.prefix\}\.block_sparse_moe"/);
     assert.match(modeling, /qkv_linear_names = \[f"\{self\.prefix\}\.q_proj"/);
-    const todo = problems.find((p) => p.code === 'generate.todo.moe')!;
+    const todo = problems.find((p) => p.code === 'support.v3.moe')!;
     assert.strictEqual(todo.severity, 'warning');
-    assert.match(formatMessage(todo.message), /the MoE block \(4 experts\) is marked TODO/);
+    assert.match(formatMessage(todo.message), /Mixture of experts \(4 experts, top-2\)/);
+    assert.match(formatMessage(todo.hint!), /modeling_mixtral_python\.py has `TODO\(atb-migrate\): moe`/);
     assert.ok(problems.some((p) => p.code === 'generate.allow-list'));
     assertValidPython(files);
     matchSnapshot('moe', files);
@@ -180,10 +181,11 @@ describe('generate: torch-like v3 files', function () {
     assert.match(modeling, /f"\{self\.prefix\}\.feed_forward"/);
     assert.match(modeling, /f"\{self\.prefix\}\.attention_norm"/);
     assert.match(modeling, /f"\{self\.prefix\}\.tok_embeddings"/);
-    assert.match(modeling, /TODO\(atb-migrate\): `wqkv` interleaves q\/k\/v rows per KV group/);
+    assert.match(modeling, /TODO\(atb-migrate\): grouped-qkv: wqkv/);
+    assert.match(modeling, /raise NotImplementedError\("atb-migrate: grouped-qkv \(wqkv\) is not generated: `wqkv` interleaves q\/k\/v rows per KV group/);
     assert.match(byName(files, 'flash_causal_'), /weight_loader, \["output"\]/);
     assert.match(byName(files, 'flash_causal_'), /class FlashInternlm2ForCausalLMV3/);
-    assert.ok(problems.some((p) => p.code === 'generate.todo.grouped-qkv'));
+    assert.ok(problems.some((p) => p.code === 'support.v3.grouped-qkv'));
     assertValidPython(files);
   });
 

@@ -24,7 +24,9 @@ Options:
                                  (default: ./atb_llm/models when present, else .)
   -t, --model-type NAME          package name (default: config.json model_type)
       --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
-      --fallback-layers A,B      quant-disabled layers that must stay FLOAT (default lm_head)
+      --quant-disable-names A,B|FILE   quant-disabled (fallback) layers that must stay FLOAT,
+                                 as a comma list or a file with one name per line, as msit's
+                                 flag (default lm_head; --fallback-layers is the same)
       --lm-head NAME             module the lm_head loads (default: from the weights)
       --force                    replace existing files
       --dry-run                  show what would be written, write nothing
@@ -39,7 +41,8 @@ interface Args {
   out?: string;
   modelType?: string;
   threshold?: number;
-  fallbackLayers?: string[];
+  /** `--quant-disable-names` as given: a comma list, or a file of names. */
+  fallbackSpec?: string;
   lmHead?: string;
   force: boolean;
   dryRun: boolean;
@@ -75,10 +78,11 @@ function parseArgs(argv: string[]): Args | string {
         args.threshold = v;
         break;
       }
+      case '--quant-disable-names':
       case '--fallback-layers': {
         const v = value();
-        if (v === undefined) return `${flag} needs a comma-separated list`;
-        args.fallbackLayers = v.split(',').map((s) => s.trim()).filter(Boolean);
+        if (v === undefined) return `${flag} needs a comma-separated list or a file`;
+        args.fallbackSpec = v;
         break;
       }
       case '--lm-head':
@@ -108,6 +112,25 @@ function parseArgs(argv: string[]): Args | string {
     }
   }
   return args;
+}
+
+/**
+ * msit's `--quant-disable-names`: a comma-separated list, or the path of a file with one name per
+ * line (blank lines and `#` comments skipped). A value naming an existing file is read as a file.
+ */
+export function readNameList(value: string, cwd: string): string[] | string {
+  const file = path.resolve(cwd, value);
+  let text: string | undefined;
+  try {
+    if (fs.statSync(file).isFile()) text = fs.readFileSync(file, 'utf8');
+  } catch {
+    /* not a file: a list */
+  }
+  const names = (text !== undefined ? text.split(/\r?\n/).map((l) => l.replace(/#.*/, '')) : value.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (!names.length) return text !== undefined ? `${file} names no layer` : 'no layer names given';
+  const bad = names.find((n) => !/^[A-Za-z0-9_.]+$/.test(n));
+  if (bad !== undefined) return `"${bad}" is not a layer name (letters, digits, _ and dots)`;
+  return names;
 }
 
 function defaultOut(cwd: string): string {
@@ -146,12 +169,22 @@ export const generateCommand: CliCommand = {
       }
     };
 
+    let fallbackLayers: string[] | undefined;
+    if (args.fallbackSpec !== undefined) {
+      const names = readNameList(args.fallbackSpec, io.cwd);
+      if (typeof names === 'string') {
+        io.err(`atb-migrate generate: --quant-disable-names: ${names}`);
+        return EXIT.usage;
+      }
+      fallbackLayers = names;
+    }
+
     const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
     const problems: Problem[] = [...read.problems];
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');
     if (read.spec && !readErrors.length) {
-      const generated = generateV3(read.spec, { outDir, modelType: args.modelType, embeddingParallelThreshold: args.threshold, fallbackLayers: args.fallbackLayers, lmHead: args.lmHead });
+      const generated = generateV3(read.spec, { outDir, modelType: args.modelType, embeddingParallelThreshold: args.threshold, fallbackLayers, lmHead: args.lmHead });
       problems.push(...generated.problems);
       files = generated.files;
     }

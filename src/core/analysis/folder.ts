@@ -2,6 +2,7 @@
  * Model-folder analysis: the modeling_*.py source together with config.json, or, when the folder
  * only has config.json (+ weights index), an analysis from the configuration alone.
  */
+import { builtinFamilies, type FamilyFacts } from '../families';
 import type { Catalog, CatalogEntry } from '../catalog';
 import type { DiagnosticData, FileReader, Range } from '../common';
 import { msg, type Message } from '../i18n';
@@ -109,7 +110,14 @@ export function jsonErrorOffset(text: string): number {
   }
 }
 
-const RMS_MODEL_TYPES = /^(llama|mistral|mixtral|qwen|qwen2|qwen2_moe|qwen3|qwen3_moe|gemma|gemma2|gemma3_text|internlm|internlm2|internlm3|baichuan|deepseek|deepseek_v2|deepseek_v3|phi3|yi|chatglm|glm|glm4|cohere|olmo2|starcoder2_|telechat|minicpm|hunyuan)$/;
+/** The family catalogue's facts, when a front door registered it (the analysis also runs without). */
+function catalogueFacts(modelType: string, architecture: string | undefined, config: Record<string, unknown>): FamilyFacts | undefined {
+  try {
+    return builtinFamilies().factsFor(modelType, architecture, config);
+  } catch {
+    return undefined;
+  }
+}
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
@@ -133,14 +141,18 @@ export function modelFacts(config: Record<string, unknown>, weightNames?: string
   else if (facts.numHeads && facts.numKvHeads) facts.attention = facts.numKvHeads === 1 ? 'MQA' : facts.numKvHeads < facts.numHeads ? 'GQA' : 'MHA';
   facts.intermediateSize = num(get('intermediate_size')) ?? num(get('ffn_hidden_size')) ?? num(get('n_inner'));
   facts.vocabSize = num(get('vocab_size')) ?? num(get('padded_vocab_size'));
-  const act = get('hidden_act') ?? get('hidden_activation') ?? get('activation_function');
+  // Norm, activation and position encoding: the family catalogue (the same facts the generator uses),
+  // then config.json; families the catalogue does not know fall back to config keys.
+  const family = catalogueFacts(modelType, facts.architecture, config);
+  const act = get('hidden_activation') ?? get('hidden_act') ?? get('activation_function');
   if (typeof act === 'string') facts.activation = act;
-  else if (/^(chatglm|qwen|glm)$/.test(modelType)) facts.activation = 'silu'; // SwiGLU hard-coded in their modeling files
+  else if (family) facts.activation = family.activation === 'swiglu' ? 'silu' : family.activation;
   if (config.rmsnorm === false) facts.norm = 'LayerNorm';
-  else if (get('rms_norm_eps') !== undefined || config.rmsnorm === true || RMS_MODEL_TYPES.test(modelType)) facts.norm = 'RMSNorm';
+  else if (family) facts.norm = family.norm === 'layer' ? 'LayerNorm' : 'RMSNorm';
+  else if (get('rms_norm_eps') !== undefined || config.rmsnorm === true) facts.norm = 'RMSNorm';
   else if (get('layer_norm_eps') !== undefined || get('layer_norm_epsilon') !== undefined || get('layernorm_epsilon') !== undefined) facts.norm = 'LayerNorm';
-  if (/^(bloom|mpt|falcon_alibi)$/.test(modelType) || (modelType === 'baichuan' && (facts.hiddenSize ?? 0) >= 5120) || get('alibi') === true) facts.positionEmbedding = 'alibi';
-  else if (/^(gpt2|opt|gpt_bigcode)$/.test(modelType)) facts.positionEmbedding = 'learned';
+  if (get('alibi') === true || family?.position === 'alibi' || (!family && /^(bloom|mpt)$/.test(modelType))) facts.positionEmbedding = 'alibi';
+  else if (family?.position === 'learned' || (!family && /^(gpt2|opt|gpt_bigcode)$/.test(modelType))) facts.positionEmbedding = 'learned';
   else facts.positionEmbedding = 'rope';
   const scaling = get('rope_scaling');
   if (scaling && typeof scaling === 'object') {

@@ -54,7 +54,7 @@ const ENUMS: Record<string, readonly string[]> = {
 };
 const BOOLEANS = ['qkvBias', 'oBias', 'mlpBias', 'qkNorm', 'parallelResidual', 'headBias', 'tieDefault', 'mla', 'normHead'];
 const STRINGS = ['source', 'activation', 'notes', 'like'];
-const NAMING_KEYS = ['root', 'layers', 'embed', 'finalNorm', 'lmHead', 'positionEmbed', 'attn', 'qkv', 'o', 'mlp', 'gateUp', 'up', 'down', 'inputNorm', 'postNorm', 'qNorm', 'kNorm', 'extraNorms'];
+const NAMING_KEYS = ['root', 'layers', 'embed', 'finalNorm', 'lmHead', 'positionEmbed', 'attn', 'qkv', 'o', 'mlp', 'gateUp', 'up', 'down', 'inputNorm', 'postNorm', 'attnOutNorm', 'mlpOutNorm', 'qNorm', 'kNorm', 'extraNorms'];
 const NAMING_LISTS = ['qkv', 'gateUp', 'extraNorms'];
 const OBJECT_KEYS: Record<string, string[]> = {
   naming: NAMING_KEYS,
@@ -62,9 +62,9 @@ const OBJECT_KEYS: Record<string, string[]> = {
   embedScale: ['kind', 'key'],
   moe: ['module', 'expertsKeys', 'topKKeys', 'sharedKeys', 'firstDenseKey'],
   multimodal: ['textConfigKey', 'textModelType', 'prefixes', 'vision'],
-  config: ['slidingWindow', 'attnSoftcapKey', 'finalSoftcapKey', 'attnScale', 'logitScale', 'residualScale', 'qkvBiasKeys', 'qkNormKeys', 'parallelResidualKeys', 'crossAttentionKey', 'dynamicNtkKey', 'alibiKey'],
+  config: ['slidingWindow', 'attnSoftcapKey', 'finalSoftcapKey', 'attnScale', 'logitScale', 'residualScale', 'qkvBiasKeys', 'qkNormKeys', 'parallelResidualKeys', 'crossAttentionKey', 'dynamicNtkKey', 'alibiKey', 'rmsNormKey'],
 };
-const ENTRY_KEYS = new Set([...Object.keys(ENUMS), ...BOOLEANS, ...STRINGS, ...Object.keys(OBJECT_KEYS), 'variants']);
+const ENTRY_KEYS = new Set([...Object.keys(ENUMS), ...BOOLEANS, ...STRINGS, ...Object.keys(OBJECT_KEYS), 'variants', 'configDefaults']);
 const REQUIRED: (keyof FamilyFacts)[] = ['naming', 'qkvPacking', 'gateUpPacking', 'mlp', 'norm', 'activation', 'position', 'qkvBias', 'oBias', 'mlpBias', 'qkNorm', 'parallelResidual', 'headBias', 'tieDefault', 'mla'];
 const REQUIRED_NAMES = ['root', 'layers', 'embed', 'finalNorm', 'lmHead', 'attn', 'qkv', 'o', 'mlp', 'gateUp', 'down', 'inputNorm'];
 const ROPE_STYLES = ['half', 'interleaved', 'chatglm-2d'];
@@ -151,6 +151,8 @@ function checkEntry(raw: Raw, id: string, path: string, line: number, problems: 
         if (typeof value !== 'string') bad(field, 'text');
       } else if (!isObj(value)) {
         bad(field, 'a map');
+      } else if (key === 'configDefaults') {
+        for (const [sub, v] of Object.entries(value)) if (v !== null && !['number', 'string', 'boolean'].includes(typeof v)) bad(`${field}.${sub}`, 'a number, text or true/false');
       } else {
         for (const [sub, subValue] of Object.entries(value)) {
           if (!OBJECT_KEYS[key].includes(sub)) {

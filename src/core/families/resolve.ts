@@ -12,7 +12,8 @@ type Json = Record<string, unknown>;
 export interface WeightEvidence {
   /** The file the names came from (for sources). */
   file: string;
-  naming: FamilyNaming;
+  /** The names found (a part not found keeps the catalogue's name). */
+  naming: Partial<FamilyNaming>;
   qkvPacking: FamilyFacts['qkvPacking'] | undefined;
   qkvBias: boolean;
   qkNorm: boolean;
@@ -22,6 +23,10 @@ export interface WeightEvidence {
   hasHead: boolean;
   /** Whether every part was recognised (otherwise the catalogue names stand). */
   complete: boolean;
+  /** Whether layer 0 has this module (relative to the layer). */
+  hasLayerModule: (module: string) => boolean;
+  /** The pre-attention norm has a bias tensor (LayerNorm). */
+  normHasBias: boolean;
 }
 
 export interface FamilyConflict {
@@ -55,6 +60,7 @@ export const UNKNOWN_FAMILY_ID = 'unknown';
 
 const GELU = ['gelu', 'gelu_new', 'gelu_fast', 'gelu_pytorch_tanh', 'gelu_tanh', 'gelu_python', 'gelu_accurate'];
 const SWIGLU = ['silu', 'swish', 'swiglu'];
+const GELU_TANH = ['gelu_new', 'gelu_fast', 'gelu_pytorch_tanh', 'gelu_tanh'];
 
 const first = (config: Json, keys: string[] | undefined): string | undefined => keys?.find((k) => config[k] !== undefined && config[k] !== null);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -80,11 +86,12 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
   sources.naming = cat();
   sources.qkvPacking = cat();
   if (weights?.complete) {
-    naming = { ...facts.naming, ...weights.naming };
+    naming = { ...facts.naming, ...(Object.fromEntries(Object.entries(weights.naming).filter(([, v]) => v !== undefined)) as Partial<FamilyNaming>) };
     sources.naming = { origin: 'weights', where: weights.file };
     const packed = naming.qkv.length === 1;
     // The weights tell packed from separate; the catalogue tells contiguous from grouped.
-    const wQkv = packed ? (facts.qkvPacking === 'grouped' || weights.qkvPacking === 'grouped' ? 'grouped' : 'contiguous') : 'separate';
+    // An uncatalogued family with a packed tensor: the row order is unknown, so it is treated as grouped (refused).
+    const wQkv = packed ? (!catalogued || facts.qkvPacking === 'grouped' || weights.qkvPacking === 'grouped' ? 'grouped' : 'contiguous') : 'separate';
     if (wQkv !== facts.qkvPacking && catalogued) {
       conflicts.push({ fact: 'qkvPacking', a: { where: entryWhere, value: `${facts.qkvPacking} (${facts.naming.qkv.join('/')})` }, b: { where: weights.file, value: `${wQkv} (${naming.qkv.join('/')})` } });
     }
@@ -99,16 +106,35 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
     sources.mlp = cat();
   }
 
-  // Norm
-  const norm = facts.norm;
+  // Norm: catalogue, then a config switch (chatglm's rmsnorm), then a bias on the norm in the weights.
+  let norm = facts.norm;
   sources.norm = cat();
+  const rmsKey = facts.config.rmsNormKey;
+  if (rmsKey && typeof config[rmsKey] === 'boolean') {
+    norm = config[rmsKey] ? (norm === 'layer' ? 'rms' : norm) : 'layer';
+    sources.norm = fromConfig(rmsKey);
+  }
+  if (weights?.complete && weights.normHasBias && norm !== 'layer') {
+    conflicts.push({ fact: 'norm', a: { where: sources.norm.where, value: norm }, b: { where: `${weights.file}: ${naming.inputNorm}.bias`, value: 'layer (the norm has a bias)' } });
+    norm = 'layer';
+    sources.norm = { origin: 'weights', where: `${weights.file}: ${naming.inputNorm}.bias` };
+  }
+  // Norms the family has on the block outputs must be in the weights.
+  if (weights?.complete) {
+    for (const n of [naming.attnOutNorm, naming.mlpOutNorm]) {
+      if (n && !weights.hasLayerModule(n)) conflicts.push({ fact: 'naming', a: { where: entryWhere, value: n }, b: { where: weights.file, value: 'absent in layer 0' } });
+    }
+  }
 
   // Activation: config.json first.
   const actKey = first(config, ['hidden_activation', 'hidden_act', 'activation_function']);
-  let activation = actKey && typeof config[actKey] === 'string' ? (config[actKey] as string) : facts.activation;
-  // gemma: hidden_act "gelu" in old configs is overridden by hidden_activation (gelu_pytorch_tanh) in transformers.
-  if (actKey === 'hidden_act' && facts.activation.startsWith('gelu') && activation === 'gelu' && config.hidden_activation === undefined && facts.norm === 'rms+1') activation = facts.activation;
+  const activation = actKey && typeof config[actKey] === 'string' ? (config[actKey] as string) : facts.activation;
   sources.activation = actKey ? fromConfig(actKey) : cat();
+  // Same function, different spelling is no conflict; exact GeLU against the tanh approximation is.
+  const canonicalAct = (a: string) => (a === 'swish' ? 'silu' : GELU_TANH.includes(a) ? 'gelu_tanh' : a);
+  if (catalogued && actKey && canonicalAct(activation) !== canonicalAct(facts.activation)) {
+    conflicts.push({ fact: 'activation', a: { where: entryWhere, value: facts.activation }, b: { where: sourceOf(actKey), value: activation } });
+  }
 
   // Biases and q/k norm: weights, else config, else catalogue.
   let qkvBias = facts.qkvBias;
@@ -182,7 +208,7 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
 
   // ---- Quirks: everything that is not llama's plain shape.
   const std = STANDARD_NAMING;
-  const differs: (keyof FamilyNaming)[] = (['root', 'layers', 'embed', 'finalNorm', 'attn', 'o', 'mlp', 'down', 'inputNorm', 'postNorm'] as const).filter((k) => naming[k] !== std[k]);
+  const differs: (keyof FamilyNaming)[] = (['root', 'layers', 'embed', 'finalNorm', 'attn', 'o', 'mlp', 'down', 'inputNorm', 'postNorm'] as const).filter((k) => naming[k] !== undefined && naming[k] !== 'none' && naming[k] !== std[k]);
   if (naming.qkv.length === 3 && naming.qkv.join() !== std.qkv.join()) differs.push('qkv');
   if (naming.gateUp.length === 2 && naming.gateUp.join() !== std.gateUp.join()) differs.push('gateUp');
   if (naming.lmHead !== std.lmHead && !input.tiedHead) differs.push('lmHead');

@@ -39,10 +39,14 @@ export interface FamilyNaming {
   /** The up projection of a plain (un-gated) MLP. */
   up?: string;
   down: string;
-  /** Relative to a layer. */
+  /** Relative to a layer: the norm before attention (absent for olmo2's post-norm layers). */
   inputNorm: string;
-  /** Relative to a layer; absent for a parallel-residual block with one norm. */
+  /** Relative to a layer: the norm before the MLP; absent for a parallel-residual block with one norm. */
   postNorm?: string;
+  /** Relative to a layer: norm on the attention output before the residual add (gemma2, glm4, olmo2). */
+  attnOutNorm?: string;
+  /** Relative to a layer: norm on the MLP output before the residual add (gemma2, glm4, olmo2). */
+  mlpOutNorm?: string;
   /** Relative to `attn`. */
   qNorm?: string;
   kNorm?: string;
@@ -117,6 +121,8 @@ export interface ConfigSwitches {
   dynamicNtkKey?: string;
   /** Boolean key switching rope for alibi (falcon's alibi). */
   alibiKey?: string;
+  /** Boolean key: true = RMSNorm, false = LayerNorm (chatglm's rmsnorm). */
+  rmsNormKey?: string;
 }
 
 /** What the catalogue says about one family (after `like:` inheritance). */
@@ -157,6 +163,11 @@ export interface FamilyFacts {
   multimodal?: MultimodalFacts;
   /** Free text for the wizard (not translated: names and formulas). */
   notes?: string;
+  /**
+   * The configuration class's defaults (configuration_<family>.py), for nested text configs that leave
+   * out what equals the default (llava's text_config has no hidden_size).
+   */
+  configDefaults?: Record<string, number | string | boolean | null>;
 }
 
 /** Where a resolved fact came from. */

@@ -4,11 +4,12 @@
  * the same spec and options give byte-identical files.
  */
 import type { GeneratedFile } from '../common';
-import { msg, type Message } from '../i18n';
+import { formatMessage, msg, type Message } from '../i18n';
 import type { ModelSpec, Problem } from '../modelDir';
 import { checkQuant } from '../modelDir/quant';
 import { PYTHON_KEYWORDS, pyCapitalize, SAFE_NAME } from './python';
-import { configFile, flashCausalFile, headerComment, initFile, modelingFile, routerFile, type TemplateContext, type TodoPart } from './templates';
+import { configFile, flashCausalFile, headerComment, initFile, modelingFile, REFUSAL_PLACE, routerFile, type Refusal, type TemplateContext } from './templates';
+import { supportFor } from './support';
 import './messages';
 
 export { routerAllowListEdit, useSyntax, type RouterEditResult } from './router';
@@ -65,21 +66,19 @@ export function generateV3(spec: ModelSpec, options: GenerateOptions): { files: 
   const invalid = validateModelType(modelType);
   if (invalid) return { files: [], problems: [invalid] };
 
+  const naming = spec.family.naming;
   const layout = spec.weights.layout;
-  const lmHead = options.lmHead ?? (spec.lmHeadFromEmbedding ? layout.embed : layout.lmHead ?? 'lm_head');
-  const names = [layout.root, layout.embed, layout.finalNorm, lmHead, layout.attn, layout.mlp, layout.inputNorm, layout.postNorm, layout.o, layout.down, ...layout.qkv, ...layout.gateUp, layout.qNorm, layout.kNorm, layout.up, layout.moeModule, layout.layersKey];
+  const lmHead = options.lmHead ?? (spec.lmHeadFromEmbedding ? naming.embed : naming.lmHead);
+  const names = [naming.root, naming.embed, naming.finalNorm, lmHead, naming.attn, naming.mlp, naming.inputNorm, naming.postNorm, naming.attnOutNorm, naming.mlpOutNorm, naming.o, naming.down, ...naming.qkv, ...naming.gateUp, naming.qNorm, naming.kNorm, naming.up, spec.moe?.module, naming.layers];
   const unsafe = names.find((n) => n !== undefined && n !== '' && !SAFE_NAME.test(n));
-  if (unsafe !== undefined || !layout.root) {
+  if (unsafe !== undefined || !naming.root) {
     return { files: [], problems: [{ severity: 'error', code: 'generate.unsafe-name', message: msg('generate.unsafe-name', { name: unsafe ?? '(empty root)' }) }] };
   }
 
-  const todos: TodoPart[] = [];
-  if (spec.moe) todos.push('moe');
-  if (spec.mla) todos.push('mla');
-  if (spec.norm === 'LayerNorm') todos.push('layernorm');
-  if (!layout.gateUp.length && layout.up && !spec.moe) todos.push('plain-mlp');
-  else if (!['silu', 'swish', 'swiglu'].includes(spec.activation) && !spec.moe) todos.push('activation');
-  if (layout.qkvPacking === 'grouped' && !spec.mla) todos.push('grouped-qkv');
+  // Every quirk: computed by the templates, or refused where it acts (TODO + NotImplementedError + problem).
+  const support = supportFor(spec, 'torch-like');
+  const implemented = new Set(support.filter((s) => s.status === 'implemented').map((s) => s.quirk.id));
+  const refusals: Refusal[] = support.flatMap((s) => (s.status === 'refused' ? [{ quirk: s.quirk, reason: formatMessage(s.reason, 'en'), place: REFUSAL_PLACE[s.quirk.id] }] : []));
 
   if (options.fallbackLayers && spec.quant) {
     // Re-check the description against the chosen fallback layers (reading used the default).
@@ -89,14 +88,15 @@ export function generateV3(spec: ModelSpec, options: GenerateOptions): { files: 
   const className = pyCapitalize(modelType);
   const ctx: TemplateContext = {
     spec,
-    layout,
+    naming,
     modelType,
     className,
     embeddingParallelThreshold: Math.max(1, Math.floor(options.embeddingParallelThreshold ?? DEFAULT_EMBEDDING_PARALLEL_THRESHOLD)),
     lmHead,
-    lmHeadReusesEmbedding: lmHead === layout.embed,
+    lmHeadReusesEmbedding: lmHead === naming.embed,
     header: headerComment(spec, modelType, GENERATOR_VERSION),
-    todos,
+    implemented,
+    refusals,
   };
   const dir = joinPath(options.outDir, modelType);
   const file = (name: string, contents: string, description: Message): GeneratedV3File => ({ path: joinPath(dir, name), name, contents, description });
@@ -108,16 +108,15 @@ export function generateV3(spec: ModelSpec, options: GenerateOptions): { files: 
     file('__init__.py', initFile(ctx), msg('generate.file.init')),
   ];
 
-  const why: Record<TodoPart, string> = {
-    moe: `${spec.moe?.experts || '?'} experts`,
-    mla: 'kv_lora_rank',
-    layernorm: 'LayerNorm + bias',
-    activation: spec.activation,
-    'plain-mlp': `${layout.up} / ${layout.down}`,
-    'grouped-qkv': layout.qkv[0],
-  };
-  for (const part of todos) {
-    problems.push({ severity: 'warning', code: `generate.todo.${part}`, message: msg(`generate.todo.${part}`, { file: files[1].name, why: why[part] }) });
+  for (const s of support) {
+    if (s.status !== 'refused') continue;
+    const where = REFUSAL_PLACE[s.quirk.id] === 'head' ? files[0].name : files[1].name;
+    problems.push({
+      severity: 'warning',
+      code: s.code,
+      message: s.reason,
+      hint: msg(REFUSAL_PLACE[s.quirk.id] === 'outside' ? 'generate.refused.outside' : 'generate.refused.todo', { file: where, quirk: s.quirk.id, source: s.quirk.source }),
+    });
   }
   if (spec.modelType && modelType !== spec.modelType) {
     problems.push({ severity: 'warning', code: 'generate.model-type-differs', message: msg('generate.model-type-differs', { modelType, configType: spec.modelType }) });

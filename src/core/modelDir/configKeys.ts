@@ -34,19 +34,3 @@ export const CANONICAL_KEY: Record<ConfigDim, string> = {
   activation: 'hidden_act',
   dtype: 'torch_dtype',
 };
-
-/** Keys under which multimodal configs nest their language model. */
-export const NESTED_TEXT_CONFIG_KEYS = ['text_config', 'llm_config', 'language_config'];
-
-/** Keys that carry an MoE expert count / experts per token. */
-export const MOE_EXPERT_KEYS = ['num_local_experts', 'n_routed_experts', 'num_experts', 'moe_num_experts'];
-export const MOE_TOPK_KEYS = ['num_experts_per_tok', 'moe_top_k', 'top_k'];
-
-/** Families whose RMSNorm multiplies by (1 + weight). */
-export const PLUS_ONE_NORM_MODEL_TYPES = ['gemma', 'gemma2', 'gemma3', 'gemma3_text'];
-
-/** Families known to use LayerNorm (with bias) rather than RMSNorm. */
-export const LAYERNORM_MODEL_TYPES = ['phi', 'gpt2', 'gpt_neox', 'falcon', 'bloom', 'opt', 'gptj', 'starcoder2', 'stablelm'];
-
-/** Activations the v3 Mlp (SwiGLU) computes. */
-export const SWIGLU_ACTIVATIONS = ['silu', 'swish', 'swiglu'];

@@ -5,21 +5,12 @@
  */
 import type { FileReader } from '../common';
 import { msg, type Message } from '../i18n';
-import {
-  CANONICAL_KEY,
-  CONFIG_KEYS,
-  LAYERNORM_MODEL_TYPES,
-  MOE_EXPERT_KEYS,
-  MOE_TOPK_KEYS,
-  NESTED_TEXT_CONFIG_KEYS,
-  PLUS_ONE_NORM_MODEL_TYPES,
-  SWIGLU_ACTIVATIONS,
-  type ConfigDim,
-} from './configKeys';
-import { detectLayout, STANDARD_LAYOUT, type WeightLayout } from './layout';
+import { CANONICAL_KEY, CONFIG_KEYS, type ConfigDim } from './configKeys';
+import { detectLayout, layoutCandidates, STANDARD_LAYOUT, type WeightLayout } from './layout';
+import { explainHfQuantization } from './hfQuant';
 import { checkQuant, type QuantInfo } from './quant';
 import { readSafetensorsHeader } from './safetensors';
-import { builtinFamilies, resolveFamily, type FamilyCatalogue, type FamilyConflict, type QuirkUse, type ResolvedFamily, type WeightEvidence } from '../families';
+import { builtinFamilies, resolveFamily, type FamilyCatalogue, type FamilyConflict, type FamilyNaming, type QuirkUse, type ResolvedFamily, type WeightEvidence } from '../families';
 import './messages';
 
 export interface Finding {
@@ -44,6 +35,10 @@ export interface ModelSpec {
   dir: string;
   /** config.json's model_type ('' when absent). */
   modelType: string;
+  /** The text model's model_type (differs from modelType for multimodal wrappers). */
+  textModelType: string;
+  /** Key of config.json nesting the text model's config (`text_config`), when there is one. */
+  textConfigKey?: string;
   architecture?: string;
   hiddenSize: number;
   intermediateSize?: number;
@@ -132,6 +127,16 @@ async function readJson(reader: FileReader, dir: string, file: string, problems:
   return value;
 }
 
+/** Keys under which multimodal configs nest their language model: every wrapper's in the catalogue. */
+function nestedTextConfigKeys(catalogue: FamilyCatalogue): string[] {
+  const keys = new Set<string>();
+  for (const id of catalogue.ids()) {
+    const key = catalogue.entry(id)!.facts.multimodal?.textConfigKey;
+    if (key) keys.add(key);
+  }
+  return [...keys];
+}
+
 export async function readModelFolder(reader: FileReader, dir: string, onProgress?: (m: Message) => void, options: ReadOptions = {}): Promise<ReadResult> {
   const findings: Finding[] = [];
   const problems: Problem[] = [];
@@ -149,19 +154,33 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   const top = await readJson(reader, dir, 'config.json', problems, 'error');
   if (!top) return { findings, problems };
 
-  // Multimodal configs nest the language model; its own fields win, the top level fills gaps.
+  // Multimodal wrappers nest the language model's config (the catalogue says under which key); its own
+  // fields win, the top level fills gaps. Nested sub-configs omit fields equal to their class defaults.
+  const catalogue = options.families ?? builtinFamilies();
   let config: Json = top;
   let configPrefix = '';
   const topType = typeof top.model_type === 'string' ? top.model_type : '';
-  if (!CONFIG_KEYS.hiddenSize.some((k) => k in top)) {
-    const nestedKey = NESTED_TEXT_CONFIG_KEYS.find((k) => isObject(top[k]));
-    if (nestedKey) {
-      const nested = top[nestedKey] as Json;
-      config = { ...top, ...nested };
-      configPrefix = nestedKey + '.';
-      problems.push({ severity: 'warning', code: 'modelDir.multimodal', message: msg('modelDir.multimodal', { modelType: topType || '?' }) });
-      problems.push({ severity: 'info', code: 'modelDir.nested-config', message: msg('modelDir.nested-config', { key: nestedKey, modelType: String(nested.model_type ?? '?') }) });
-    }
+  const topArchitecture = Array.isArray(top.architectures) && typeof top.architectures[0] === 'string' ? (top.architectures[0] as string) : undefined;
+  const wrapper = catalogue.factsFor(topType, topArchitecture, top);
+  const nestedKey =
+    wrapper?.multimodal && isObject(top[wrapper.multimodal.textConfigKey])
+      ? wrapper.multimodal.textConfigKey
+      : !CONFIG_KEYS.hiddenSize.some((k) => k in top)
+        ? nestedTextConfigKeys(catalogue).find((k) => isObject(top[k]))
+        : undefined;
+  let textDefaults: { values: Json; where: string } | undefined;
+  if (nestedKey) {
+    const nested = top[nestedKey] as Json;
+    const textType = typeof nested.model_type === 'string' ? nested.model_type : (wrapper?.multimodal?.textModelType ?? '');
+    config = { ...top, ...nested, model_type: textType };
+    configPrefix = nestedKey + '.';
+    const textArch = Array.isArray(nested.architectures) && typeof nested.architectures[0] === 'string' ? (nested.architectures[0] as string) : undefined;
+    const textFacts = catalogue.factsFor(textType, textArch, config);
+    if (textFacts?.configDefaults) textDefaults = { values: textFacts.configDefaults, where: `families.yaml: ${textFacts.id}.configDefaults` };
+    problems.push({ severity: 'info', code: 'modelDir.nested-config', message: msg('modelDir.nested-config', { key: nestedKey, modelType: textType || '?' }) });
+  }
+  if (wrapper?.multimodal) {
+    problems.push({ severity: 'warning', code: 'modelDir.multimodal', message: msg('modelDir.multimodal', { modelType: topType, vision: wrapper.multimodal.vision }), hint: msg('modelDir.multimodal.hint') });
   }
   const nestedKeys = new Set(configPrefix ? Object.keys(top[configPrefix.slice(0, -1)] as Json) : []);
   const sourceOf = (key: string) => `config.json: ${nestedKeys.has(key) ? configPrefix : ''}${key}`;
@@ -175,12 +194,18 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   const merged: Json = { ...(generation ?? {}), ...config };
 
   const configKeys: Partial<Record<ConfigDim, string>> = {};
-  const lookup = (dim: ConfigDim): { value: unknown; key: string } | undefined => {
+  const lookup = (dim: ConfigDim): { value: unknown; key: string; source?: string } | undefined => {
     for (const key of CONFIG_KEYS[dim]) {
       if (config[key] !== undefined && config[key] !== null) {
         configKeys[dim] = key;
         return { value: config[key], key };
       }
+    }
+    // A nested text config leaves out what equals its class default: the catalogue has those defaults.
+    const canonical = CANONICAL_KEY[dim];
+    if (textDefaults && textDefaults.values[canonical] !== undefined && textDefaults.values[canonical] !== null) {
+      config[canonical] = textDefaults.values[canonical];
+      return { value: textDefaults.values[canonical], key: canonical, source: `${textDefaults.where}.${canonical}` };
     }
     return undefined;
   };
@@ -201,12 +226,15 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
       problems.push({ severity: 'error', code: 'modelDir.bad-number', message: msg('modelDir.bad-number', { key: found.key, value: JSON.stringify(found.value) }) });
       return undefined;
     }
-    return { value: found.value, source: sourceOf(found.key) };
+    return { value: found.value, source: found.source ?? sourceOf(found.key) };
   };
 
-  const modelType = typeof config.model_type === 'string' ? config.model_type : '';
+  // MindIE picks the package by the top-level model_type; the family is the (nested) text model's.
+  const modelType = topType;
+  const textType = typeof config.model_type === 'string' ? config.model_type : '';
   const architecture = Array.isArray(top.architectures) && typeof top.architectures[0] === 'string' ? (top.architectures[0] as string) : undefined;
-  findings.push({ key: 'modelType', label: msg('modelDir.f.modelType'), value: modelType || null, source: sourceOf('model_type') });
+  findings.push({ key: 'modelType', label: msg('modelDir.f.modelType'), value: modelType || null, source: 'config.json: model_type' });
+  if (configPrefix) findings.push({ key: 'textModelType', label: msg('modelDir.f.textModelType'), value: textType || null, source: nestedKeys.has('model_type') ? sourceOf('model_type') : `families.yaml: ${wrapper?.id ?? topType}.multimodal.textModelType` });
   if (architecture) findings.push({ key: 'architecture', label: msg('modelDir.f.architecture'), value: architecture, source: 'config.json: architectures[0]' });
   if (!modelType) {
     problems.push({ severity: 'warning', code: 'modelDir.no-model-type', message: msg('modelDir.no-model-type'), hint: msg('modelDir.no-model-type.hint') });
@@ -300,7 +328,21 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     }
   }
   const known = names.length > 0;
-  const layout = known ? detectLayout(names, modelType, layers?.value) : { ...STANDARD_LAYOUT };
+
+  // The text model's family: for a multimodal wrapper, its language model's, with the wrapper's prefix.
+  const textArchitecture = configPrefix && Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? (config.architectures[0] as string) : architecture;
+  let facts = catalogue.factsFor(textType, textArchitecture, config) ?? (wrapper && !configPrefix ? wrapper : undefined);
+  let languagePrefix: { root: string; headPrefix: string } | undefined;
+  if (facts && wrapper?.multimodal) {
+    const layersKey = facts.naming.layers;
+    const hasStack = (root: string) => names.some((n) => n.startsWith(`${root}.${layersKey}.0.`));
+    languagePrefix = (known && wrapper.multimodal.prefixes.find((p) => hasStack(p.root))) || wrapper.multimodal.prefixes[0];
+    facts = { ...facts, naming: prefixNaming(facts.naming, languagePrefix) };
+  }
+  if (!facts && textType) {
+    problems.push({ severity: 'warning', code: 'modelDir.family.unknown', message: msg('modelDir.family.unknown', { modelType: textType }), hint: msg('modelDir.family.unknown.hint') });
+  }
+  const layout = known ? detectLayout(names, textType, layers?.value, layoutCandidates(catalogue, facts ? facts.id.split('/')[0] : textType)) : { ...STANDARD_LAYOUT };
   if (known) {
     findings.push({ key: 'weights', label: msg('modelDir.f.weights'), value: names.length, source: weightFiles.join(', ') });
     findings.push({ key: 'layout', label: msg('modelDir.f.layout'), value: layout.family === 'standard' ? `${layout.root}.${layout.layersKey}.N` : `${layout.family}: ${layout.root}.${layout.layersKey}.N.${layout.attn}.${layout.qkv.join('/')}`, source: weightFiles[0] });
@@ -311,112 +353,116 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     } else {
       problems.push({ severity: 'warning', code: 'modelDir.layout.unknown', message: msg('modelDir.layout.unknown', { names: layout.layer0.slice(0, 8).join(', ') || names.slice(0, 5).join(', ') }), hint: msg('modelDir.layout.unknown.hint') });
     }
-    if (layout.qkv.length === 1 && !layout.mla) {
-      problems.push({
-        severity: layout.qkvPacking === 'grouped' ? 'warning' : 'info',
-        code: 'modelDir.packed-qkv',
-        message: msg('modelDir.packed-qkv', { modelType: modelType || '?', name: layout.qkv[0] }),
-        hint: msg(layout.qkvPacking === 'grouped' ? 'modelDir.packed-qkv.grouped' : 'modelDir.packed-qkv.contiguous'),
-      });
-    }
-    if (layout.gateUp.length === 1) {
-      problems.push({ severity: 'info', code: 'modelDir.packed-gate-up', message: msg('modelDir.packed-gate-up', { name: layout.gateUp[0] }) });
-    }
-    if (!layout.gateUp.length && layout.up) {
-      problems.push({ severity: 'warning', code: 'modelDir.plain-mlp', message: msg('modelDir.plain-mlp', { names: `${layout.up}, ${layout.down}` }) });
-    }
+  } else if (facts && facts.naming.root !== 'model') {
+    problems.push({ severity: 'info', code: 'modelDir.names-from-catalogue', message: msg('modelDir.names-from-catalogue', { family: facts.id, detail: namingDetail(facts.naming) }) });
+  }
+
+  // Tied embeddings and the head (needed by the family's quirks).
+  const tieStated = typeof config.tie_word_embeddings === 'boolean' ? (config.tie_word_embeddings as boolean) : undefined;
+  const headMissing = known && !layout.lmHead;
+  const tiedEmbeddings = tieStated ?? (known ? headMissing : (facts?.tieDefault ?? false));
+  const lmHeadFromEmbedding = headMissing && tiedEmbeddings;
+
+  // One reader of facts: catalogue entry, then config.json, then the weight names.
+  const evidence: WeightEvidence | undefined = known && layout.family !== 'unknown' ? weightEvidence(layout, weightFiles[0], names) : undefined;
+  const resolved = resolveFamily({
+    facts,
+    modelType: textType,
+    config,
+    sourceOf,
+    headDim: hidden && heads ? (explicitHeadDim?.value ?? hidden.value / heads.value) : 0,
+    hiddenSize: hidden?.value ?? 0,
+    numLayers: layers?.value ?? 0,
+    maxPositions: maxPositions?.value,
+    weights: evidence,
+    wrapper: wrapper?.multimodal ? wrapper : undefined,
+    tiedHead: lmHeadFromEmbedding,
+  });
+  const family = resolved.family;
+  const fam = (key: keyof ResolvedFamily['sources']) => family.sources[key]?.where ?? sourceOf('model_type');
+  findings.push({ key: 'family', label: msg('modelDir.f.family'), value: family.catalogued ? family.id : null, source: family.catalogued ? `families.yaml: ${family.id} (${family.source})` : `families.yaml: no entry for "${textType || '?'}"` });
+  if (wrapper?.multimodal && languagePrefix) {
+    findings.push({ key: 'multimodal', label: msg('modelDir.f.multimodal'), value: `${configPrefix || '(top level)'} -> ${languagePrefix.root}.*`, source: `families.yaml: ${wrapper.id}${known ? `; ${weightFiles[0]}` : ''}` });
+  }
+  if (known && layout.qkv.length === 1 && !layout.mla) {
+    problems.push({
+      severity: family.qkvPacking === 'grouped' ? 'warning' : 'info',
+      code: 'modelDir.packed-qkv',
+      message: msg('modelDir.packed-qkv', { modelType: textType || '?', name: layout.qkv[0] }),
+      hint: msg(family.qkvPacking === 'grouped' ? 'modelDir.packed-qkv.grouped' : 'modelDir.packed-qkv.contiguous'),
+    });
   }
 
   // Norm
-  const normOnWeights = known && names.some((n) => n.endsWith(`.${layout.inputNorm}.bias`));
-  const norm: ModelSpec['norm'] = normOnWeights || LAYERNORM_MODEL_TYPES.includes(modelType) || config.rmsnorm === false ? 'LayerNorm' : 'RMSNorm';
-  findings.push({ key: 'norm', label: msg('modelDir.f.norm'), value: norm, source: normOnWeights ? `${weightFiles[0]}: ${layout.inputNorm}.bias` : config.rmsnorm !== undefined ? sourceOf('rmsnorm') : sourceOf('model_type') });
+  const norm: ModelSpec['norm'] = family.norm === 'layer' ? 'LayerNorm' : 'RMSNorm';
+  findings.push({ key: 'norm', label: msg('modelDir.f.norm'), value: family.norm === 'rms+1' ? 'RMSNorm (1 + weight)' : norm, source: fam('norm') });
   const eps = lookup('normEps');
-  if (eps && typeof eps.value === 'number') findings.push({ key: 'normEps', label: msg('modelDir.f.normEps'), value: eps.value, source: sourceOf(eps.key) });
-  if (norm === 'LayerNorm') problems.push({ severity: 'warning', code: 'modelDir.layernorm', message: msg('modelDir.layernorm') });
-  if (PLUS_ONE_NORM_MODEL_TYPES.includes(modelType)) problems.push({ severity: 'warning', code: 'modelDir.gemma-norm', message: msg('modelDir.gemma-norm', { modelType }) });
+  if (eps && typeof eps.value === 'number') findings.push({ key: 'normEps', label: msg('modelDir.f.normEps'), value: eps.value, source: eps.source ?? sourceOf(eps.key) });
 
-  // Activation
-  const act = lookup('activation');
-  const activation = typeof act?.value === 'string' ? act.value : config.swiglu === true || modelType === 'chatglm' ? 'swiglu' : 'silu';
-  findings.push({ key: 'activation', label: msg('modelDir.f.activation'), value: activation, source: act ? sourceOf(act.key) : `${sourceOf('model_type')} (default)` });
-  if (!SWIGLU_ACTIVATIONS.includes(activation)) {
-    problems.push({ severity: 'warning', code: 'modelDir.activation', message: msg('modelDir.activation', { act: activation }), hint: msg('modelDir.activation.hint') });
-  }
-
-  // RoPE
+  // Activation, position encoding
+  const activation = family.activation;
+  findings.push({ key: 'activation', label: msg('modelDir.f.activation'), value: activation, source: fam('activation') });
   const theta = lookup('ropeTheta');
   const scaling = isObject(config.rope_scaling) ? (config.rope_scaling as Json) : null;
-  const partial = typeof config.partial_rotary_factor === 'number' ? config.partial_rotary_factor : typeof config.rotary_pct === 'number' ? config.rotary_pct : undefined;
-  if (theta && typeof theta.value === 'number') findings.push({ key: 'ropeTheta', label: msg('modelDir.f.ropeTheta'), value: theta.value, source: sourceOf(theta.key) });
-  const scalingType = scaling ? String(scaling.rope_type ?? scaling.type ?? '?') : null;
-  findings.push({ key: 'ropeScaling', label: msg('modelDir.f.ropeScaling'), value: scaling ? `${scalingType} x${scaling.factor ?? '?'}` : null, source: sourceOf('rope_scaling') });
-  if (scaling) {
-    problems.push({ severity: 'info', code: 'modelDir.rope-scaling', message: msg('modelDir.rope-scaling', { type: scalingType ?? '?', factor: String(scaling.factor ?? '?') }) });
-  }
-  if (partial !== undefined && partial < 1) {
-    problems.push({ severity: 'warning', code: 'modelDir.partial-rotary', message: msg('modelDir.partial-rotary', { detail: `${config.partial_rotary_factor !== undefined ? 'partial_rotary_factor' : 'rotary_pct'} = ${partial}` }) });
-  }
-
-  // q/k/v bias: the weights win over the config.
-  const configBiasKey = ['attention_bias', 'qkv_bias', 'add_qkv_bias', 'bias'].find((k) => typeof config[k] === 'boolean');
-  const configBias = configBiasKey ? (config[configBiasKey] as boolean) : modelType === 'qwen2' || modelType === 'qwen' ? true : undefined;
-  const qkvBias = known && !layout.mla ? layout.qkvBias : configBias ?? false;
   findings.push({
-    key: 'qkvBias',
-    label: msg('modelDir.f.qkvBias'),
-    value: qkvBias,
-    source: known && !layout.mla ? `${weightFiles[0]}: ${layout.attn}.${layout.qkv[0]}.bias ${qkvBias ? 'present' : 'absent'}` : configBiasKey ? sourceOf(configBiasKey) : `${sourceOf('model_type')} (default)`,
+    key: 'position',
+    label: msg('modelDir.f.position'),
+    value: family.position === 'rope' ? `rope (${family.rope?.style ?? 'half'}, ${family.rotaryFraction === 1 ? 'whole head' : `${family.rotaryFraction} of the head`})` : family.position,
+    source: fam('rope'),
   });
-  if (known && configBiasKey && configBias !== undefined && configBias !== qkvBias && !layout.mla) {
-    problems.push({ severity: 'warning', code: 'modelDir.bias-mismatch', message: msg('modelDir.bias-mismatch', { config: String(configBias), weights: qkvBias ? 'have' : 'lack' }) });
+  if (theta && typeof theta.value === 'number') findings.push({ key: 'ropeTheta', label: msg('modelDir.f.ropeTheta'), value: theta.value, source: theta.source ?? sourceOf(theta.key) });
+  findings.push({ key: 'ropeScaling', label: msg('modelDir.f.ropeScaling'), value: family.ropeScaling === 'default' ? null : `${family.ropeScaling}${scaling?.factor !== undefined ? ` x${String(scaling.factor)}` : ''}`, source: sourceOf('rope_scaling') });
+  if (scaling && family.ropeScaling !== 'default') {
+    problems.push({ severity: 'info', code: 'modelDir.rope-scaling', message: msg('modelDir.rope-scaling', { type: family.ropeScaling, factor: String(scaling.factor ?? '?') }) });
   }
 
-  // Per-head q/k norm
-  const configQk = ['use_qk_norm', 'qk_layernorm'].find((k) => typeof config[k] === 'boolean');
-  const qkNorm = known ? !!(layout.qNorm && layout.kNorm) : configQk ? (config[configQk] as boolean) : modelType === 'qwen3';
-  findings.push({ key: 'qkNorm', label: msg('modelDir.f.qkNorm'), value: qkNorm, source: known ? `${weightFiles[0]}: ${layout.attn}.${layout.qNorm ?? 'q_norm'} ${qkNorm ? 'present' : 'absent'}` : configQk ? sourceOf(configQk) : `${sourceOf('model_type')} (default)` });
-  if (known && qkNorm) problems.push({ severity: 'info', code: 'modelDir.qk-norm-weights', message: msg('modelDir.qk-norm-weights') });
+  // Biases, q/k norm
+  findings.push({ key: 'qkvBias', label: msg('modelDir.f.qkvBias'), value: family.qkvBias, source: fam('qkvBias') });
+  findings.push({ key: 'qkNorm', label: msg('modelDir.f.qkNorm'), value: family.qkNorm, source: fam('qkNorm') });
+  if (known && family.qkNorm && evidence?.qkNorm) problems.push({ severity: 'info', code: 'modelDir.qk-norm-weights', message: msg('modelDir.qk-norm-weights') });
 
-  // Tied embeddings and the head
-  const tieStated = typeof config.tie_word_embeddings === 'boolean' ? (config.tie_word_embeddings as boolean) : undefined;
-  const headMissing = known && !layout.lmHead;
-  const tiedEmbeddings = tieStated ?? headMissing;
-  findings.push({ key: 'tiedEmbeddings', label: msg('modelDir.f.tied'), value: tiedEmbeddings, source: tieStated !== undefined ? sourceOf('tie_word_embeddings') : 'transformers default (tie_word_embeddings absent)' });
+  findings.push({ key: 'tiedEmbeddings', label: msg('modelDir.f.tied'), value: tiedEmbeddings, source: tieStated !== undefined ? sourceOf('tie_word_embeddings') : known ? `${weightFiles[0]}: no head tensor` : `families.yaml: ${family.id}.tieDefault` });
   if (known) findings.push({ key: 'lmHead', label: msg('modelDir.f.lmHead'), value: layout.lmHead ? `${layout.lmHead}.weight` : null, source: weightFiles[0] });
-  let lmHeadFromEmbedding = false;
-  if (headMissing && tiedEmbeddings) {
-    lmHeadFromEmbedding = true;
+  if (lmHeadFromEmbedding) {
     problems.push({ severity: 'warning', code: 'modelDir.tied-no-lm-head', message: msg('modelDir.tied-no-lm-head', { prefix: layout.embed }), hint: msg('modelDir.tied-no-lm-head.hint') });
   } else if (headMissing) {
     problems.push({ severity: 'error', code: 'modelDir.no-lm-head', message: msg('modelDir.no-lm-head', { expected: 'lm_head.weight' }) });
   }
 
   // MoE and latent attention
-  const expertsKey = MOE_EXPERT_KEYS.find((k) => typeof config[k] === 'number' && (config[k] as number) > 0);
-  const topKKey = MOE_TOPK_KEYS.find((k) => typeof config[k] === 'number');
+  const moeQuirk = resolved.quirks.find((q) => q.id === 'moe');
   let moe: ModelSpec['moe'];
-  if (expertsKey || layout.moeModule !== undefined) {
-    moe = { experts: expertsKey ? (config[expertsKey] as number) : 0, topK: topKKey ? (config[topKKey] as number) : undefined, module: layout.moeModule };
-    findings.push({ key: 'moe', label: msg('modelDir.f.moe'), value: `${moe.experts || '?'} experts, top-${moe.topK ?? '?'}`, source: expertsKey ? sourceOf(expertsKey) : `${weightFiles[0]}: ${layout.moeModule}.experts.N` });
+  if (moeQuirk) {
+    const expertsKey = (family.moe?.expertsKeys ?? []).find((k) => typeof config[k] === 'number');
+    const topKKey = (family.moe?.topKKeys ?? ['num_experts_per_tok']).find((k) => typeof config[k] === 'number');
+    moe = { experts: expertsKey ? (config[expertsKey] as number) : 0, topK: topKKey ? (config[topKKey] as number) : undefined, module: layout.moeModule ?? family.moe?.module };
+    findings.push({ key: 'moe', label: msg('modelDir.f.moe'), value: `${moe.experts || '?'} experts, top-${moe.topK ?? '?'}`, source: moeQuirk.source });
     problems.push({ severity: 'warning', code: 'modelDir.moe', message: msg('modelDir.moe', { experts: moe.experts || '?', topK: moe.topK ?? '?' }), hint: msg('modelDir.moe.hint') });
   } else {
-    findings.push({ key: 'moe', label: msg('modelDir.f.moe'), value: false, source: known ? weightFiles[0] : 'config.json' });
+    findings.push({ key: 'moe', label: msg('modelDir.f.moe'), value: false, source: known ? weightFiles[0] : `families.yaml: ${family.id}` });
   }
-  const mla = layout.mla || typeof config.kv_lora_rank === 'number';
+  const mla = family.mla;
   if (mla) problems.push({ severity: 'warning', code: 'modelDir.mla', message: msg('modelDir.mla', { detail: `kv_lora_rank = ${String(config.kv_lora_rank ?? '?')}` }) });
+
+  // Every quirk, with its source; conflicts between sources as problems with a fix hint.
+  for (const quirk of resolved.quirks) {
+    findings.push({ key: `quirk.${quirk.id}`, label: msg(`quirk.${quirk.id}`), value: quirk.detail, source: quirk.source });
+  }
+  for (const c of resolved.conflicts) {
+    problems.push({ severity: 'warning', code: 'modelDir.conflict', message: msg('modelDir.conflict', { fact: c.fact, a: c.a.where, aValue: c.a.value, b: c.b.where, bValue: c.b.value }), hint: msg(`modelDir.conflict.hint.${CONFLICT_HINTS.has(c.fact) ? c.fact : 'other'}`, { a: c.a.where, b: c.b.where }) });
+  }
 
   // dtype and version
   const dtypeFound = lookup('dtype');
   const dtype = typeof dtypeFound?.value === 'string' ? dtypeFound.value : undefined;
   if (dtype) {
-    findings.push({ key: 'dtype', label: msg('modelDir.f.dtype'), value: dtype, source: sourceOf(dtypeFound!.key) });
+    findings.push({ key: 'dtype', label: msg('modelDir.f.dtype'), value: dtype, source: dtypeFound!.source ?? sourceOf(dtypeFound!.key) });
     if (dtype !== 'float16' && dtype !== 'bfloat16') problems.push({ severity: 'info', code: 'modelDir.dtype', message: msg('modelDir.dtype', { dtype }) });
   }
   const transformersVersion = typeof top.transformers_version === 'string' ? top.transformers_version : undefined;
   if (transformersVersion) findings.push({ key: 'transformersVersion', label: msg('modelDir.f.transformers'), value: transformersVersion, source: 'config.json: transformers_version' });
 
-  // Quantization
+  // Quantization: msModelSlim's description, else an HF quantization_config explained.
   let quant: QuantInfo | undefined;
   const descriptionFile = fileNames.find((f) => /^quant_model_description.*\.json$/.test(f));
   if (descriptionFile && layers) {
@@ -427,58 +473,18 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
       findings.push(...checked.findings);
       problems.push(...checked.problems);
     }
-  } else if (!descriptionFile && (config.quantize || config.quantization_config)) {
-    problems.push({ severity: 'warning', code: 'modelDir.quant.no-description', message: msg('modelDir.quant.no-description', { detail: JSON.stringify(config.quantize ?? (config.quantization_config as Json)?.quant_method ?? 'quantization_config') }) });
+  } else if (!descriptionFile) {
+    const hf = explainHfQuantization(top, config);
+    findings.push(...hf.findings);
+    problems.push(...hf.problems);
   }
 
   if (!hidden || !layers || !heads || !vocab || corrupt) return { findings, problems };
-  const catalogue = options.families ?? builtinFamilies();
-  const evidence: WeightEvidence | undefined = known
-    ? {
-        file: weightFiles[0],
-        naming: {
-          root: layout.root,
-          layers: layout.layersKey,
-          embed: layout.embed,
-          finalNorm: layout.finalNorm,
-          lmHead: layout.lmHead ?? 'lm_head',
-          attn: layout.attn,
-          qkv: layout.qkv,
-          o: layout.o,
-          mlp: layout.mlp,
-          gateUp: layout.gateUp,
-          up: layout.up,
-          down: layout.down,
-          inputNorm: layout.inputNorm,
-          postNorm: layout.postNorm,
-          qNorm: layout.qNorm,
-          kNorm: layout.kNorm,
-        },
-        qkvPacking: layout.qkvPacking,
-        qkvBias: layout.qkvBias,
-        qkNorm: !!(layout.qNorm && layout.kNorm),
-        mla: layout.mla,
-        moeModule: layout.moeModule,
-        hasHead: !!layout.lmHead,
-        complete: layout.family !== 'unknown',
-      }
-    : undefined;
-  const resolved = resolveFamily({
-    facts: catalogue.factsFor(modelType, architecture, config),
-    modelType,
-    config,
-    sourceOf,
-    headDim,
-    hiddenSize: hidden.value,
-    numLayers: layers.value,
-    maxPositions: maxPositions?.value,
-    weights: evidence,
-    wrapper: configPrefix ? catalogue.factsFor(topType, architecture, top) : undefined,
-    tiedHead: lmHeadFromEmbedding,
-  });
   const spec: ModelSpec = {
     dir,
     modelType,
+    textModelType: textType,
+    textConfigKey: configPrefix ? configPrefix.slice(0, -1) : undefined,
     architecture,
     hiddenSize: hidden.value,
     intermediateSize: intermediate?.value,
@@ -493,9 +499,9 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     norm,
     normEps: typeof eps?.value === 'number' ? eps.value : undefined,
     activation,
-    rope: { theta: typeof theta?.value === 'number' ? theta.value : undefined, scaling, partialRotary: partial },
-    qkvBias,
-    qkNorm,
+    rope: { theta: typeof theta?.value === 'number' ? theta.value : undefined, scaling, partialRotary: family.rotaryFraction < 1 ? family.rotaryFraction : undefined },
+    qkvBias: family.qkvBias,
+    qkNorm: family.qkNorm,
     tiedEmbeddings,
     lmHeadFromEmbedding,
     moe,
@@ -503,20 +509,72 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     dtype,
     transformersVersion,
     configKeys,
-    config: merged,
+    config: { ...(generation ?? {}), ...config },
     weights: { source: weightSource, files: weightFiles, count: names.length, layout },
     quant,
-    family: resolved.family,
+    family,
     quirks: resolved.quirks,
     conflicts: resolved.conflicts,
   };
   return { spec, findings, problems };
 }
 
+/** Conflicts with a specific fix hint (others get the generic one). */
+const CONFLICT_HINTS = new Set(['qkvBias', 'qkNorm', 'qkvPacking', 'activation', 'norm']);
+
+/** The text family's names moved under a multimodal wrapper's language-model prefix. */
+function prefixNaming(naming: FamilyNaming, prefix: { root: string; headPrefix: string }): FamilyNaming {
+  const move = (name: string) => (name === naming.root ? prefix.root : name.startsWith(naming.root + '.') ? prefix.root + name.slice(naming.root.length) : `${prefix.root}.${name}`);
+  return { ...naming, root: prefix.root, embed: move(naming.embed), finalNorm: move(naming.finalNorm), lmHead: prefix.headPrefix + naming.lmHead };
+}
+
+function namingDetail(n: FamilyNaming): string {
+  return [`${n.root}.${n.layers}.N`, `${n.attn}.${n.qkv.join('/')}`, `${n.mlp}.${[...n.gateUp, ...(n.up ? [n.up] : []), n.down].join('/')}`, n.embed, n.lmHead].join(', ');
+}
+
+/** What the weight names say, in the catalogue's terms (names that were not found stay the catalogue's). */
+function weightEvidence(layout: WeightLayout, file: string, names: string[]): WeightEvidence {
+  const naming: Partial<FamilyNaming> = {
+    root: layout.root,
+    layers: layout.layersKey,
+    embed: layout.embed,
+    finalNorm: layout.finalNorm,
+    attn: layout.attn,
+    o: layout.o,
+    mlp: layout.mlp,
+    gateUp: layout.gateUp,
+    down: layout.down,
+  };
+  if (!layout.mla) naming.qkv = layout.qkv;
+  if (layout.lmHead) naming.lmHead = layout.lmHead;
+  if (layout.up) naming.up = layout.up;
+  if (layout.inputNorm) naming.inputNorm = layout.inputNorm;
+  if (layout.postNorm) naming.postNorm = layout.postNorm;
+  if (layout.qNorm) naming.qNorm = layout.qNorm;
+  if (layout.kNorm) naming.kNorm = layout.kNorm;
+  const layer0 = new Set(layout.layer0);
+  return {
+    file,
+    naming,
+    qkvPacking: layout.qkv.length === 1 ? layout.qkvPacking : 'separate',
+    qkvBias: layout.qkvBias,
+    qkNorm: !!(layout.qNorm && layout.kNorm),
+    mla: layout.mla,
+    moeModule: layout.moeModule,
+    hasHead: !!layout.lmHead,
+    complete: layout.family !== 'unknown',
+    hasLayerModule: (module) => layer0.has(module),
+    normHasBias: !!layout.inputNorm && names.some((n) => n.endsWith(`.${layout.inputNorm}.bias`)),
+  };
+}
+
 function mappedDetail(layout: WeightLayout): string {
   const parts = [`${layout.root}.${layout.layersKey}.N`, `${layout.attn}.${layout.qkv.join('/')}`, `${layout.attn}.${layout.o}`];
   if (layout.gateUp.length) parts.push(`${layout.mlp}.${layout.gateUp.join('/')}`);
-  parts.push(`${layout.mlp}.${layout.down}`, layout.inputNorm, layout.postNorm, layout.embed);
+  parts.push(`${layout.mlp}.${layout.down}`);
+  if (layout.inputNorm) parts.push(layout.inputNorm);
+  if (layout.postNorm) parts.push(layout.postNorm);
+  parts.push(layout.embed);
   if (layout.lmHead) parts.push(layout.lmHead);
   return parts.join(', ');
 }

@@ -4,16 +4,14 @@
  * in layer 0 wins.
  */
 
-/** Packed q/k/v: `contiguous` is [q; k; v] in order, `grouped` interleaves rows per KV group. */
-export type QkvPacking = 'separate' | 'contiguous' | 'grouped';
+import { builtinFamilies, type FamilyCatalogue, type FamilyNaming, type QkvPacking } from '../families';
+export type { QkvPacking };
 
 interface AttentionVariant {
   attn: string;
   qkv: string[];
   o: string;
   packing: QkvPacking;
-  /** model_types whose packed tensor is grouped although the name is shared with contiguous ones. */
-  groupedFor?: string[];
 }
 
 interface MlpVariant {
@@ -25,39 +23,71 @@ interface MlpVariant {
   down: string;
 }
 
-const ATTENTION_VARIANTS: AttentionVariant[] = [
-  { attn: 'self_attn', qkv: ['q_proj', 'k_proj', 'v_proj'], o: 'o_proj', packing: 'separate' },
-  { attn: 'self_attn', qkv: ['q_proj', 'k_proj', 'v_proj'], o: 'dense', packing: 'separate' },
-  { attn: 'attention', qkv: ['wq', 'wk', 'wv'], o: 'wo', packing: 'separate' },
-  { attn: 'self_attn', qkv: ['W_pack'], o: 'o_proj', packing: 'contiguous' },
-  { attn: 'attn', qkv: ['c_attn'], o: 'c_proj', packing: 'contiguous' },
-  { attn: 'attention', qkv: ['wqkv'], o: 'wo', packing: 'grouped' },
-  { attn: 'self_attention', qkv: ['query_key_value'], o: 'dense', packing: 'contiguous', groupedFor: ['falcon', 'RefinedWeb', 'RefinedWebModel', 'gpt_neox'] },
-  { attn: 'attention', qkv: ['query_key_value'], o: 'dense', packing: 'grouped' },
-  { attn: 'self_attn', qkv: ['qkv_proj'], o: 'o_proj', packing: 'contiguous' },
-];
+/** The names to look for, collected from every catalogue family (the model's own family first). */
+export interface LayoutCandidates {
+  attention: AttentionVariant[];
+  mlp: MlpVariant[];
+  inputNorms: string[];
+  postNorms: string[];
+  qNorms: string[];
+  kNorms: string[];
+  embeddings: string[];
+  finalNorms: string[];
+  lmHeads: string[];
+  containers: string[];
+}
 
-const MLP_VARIANTS: MlpVariant[] = [
-  { mlp: 'mlp', gateUp: ['gate_proj', 'up_proj'], down: 'down_proj' },
-  { mlp: 'feed_forward', gateUp: ['w1', 'w3'], down: 'w2' },
-  // Qwen-1 computes c_proj(w1(x) * silu(w2(x))): w2 is the gate.
-  { mlp: 'mlp', gateUp: ['w2', 'w1'], down: 'c_proj' },
-  { mlp: 'mlp', gateUp: ['gate_up_proj'], down: 'down_proj' },
-  { mlp: 'mlp', gateUp: ['dense_h_to_4h'], down: 'dense_4h_to_h' },
-  { mlp: 'mlp', gateUp: [], up: 'fc1', down: 'fc2' },
-  { mlp: 'mlp', gateUp: [], up: 'c_fc', down: 'c_proj' },
-];
+const lastSegment = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+const uniq = <T>(items: T[], key: (t: T) => string) => {
+  const seen = new Set<string>();
+  return items.filter((t) => (seen.has(key(t)) ? false : (seen.add(key(t)), true)));
+};
+const cache = new WeakMap<FamilyCatalogue, Map<string, LayoutCandidates>>();
 
-const INPUT_NORMS = ['input_layernorm', 'attention_norm', 'ln_1', 'ln1'];
-const POST_NORMS = ['post_attention_layernorm', 'ffn_norm', 'ln_2', 'ln2'];
-const Q_NORMS = ['q_norm', 'q_layernorm', 'query_layernorm'];
-const K_NORMS = ['k_norm', 'k_layernorm', 'key_layernorm'];
-const EMBEDDINGS = ['embed_tokens', 'tok_embeddings', 'wte', 'word_embeddings', 'embedding.word_embeddings'];
-const FINAL_NORMS = ['norm', 'ln_f', 'final_layernorm', 'final_layer_norm'];
-const LM_HEADS = ['lm_head', 'output', 'output_layer', 'embed_out'];
-/** Tensors of multi-head latent attention (DeepSeek V2/V3). */
-const MLA_MODULES = ['q_a_proj', 'kv_a_proj_with_mqa'];
-const LAYER_CONTAINERS = ['layers', 'h', 'blocks'];
+/** Every naming in the catalogue as layout candidates, `modelType`'s own first. Cached per catalogue. */
+export function layoutCandidates(catalogue: FamilyCatalogue, modelType: string): LayoutCandidates {
+  let perType = cache.get(catalogue);
+  if (!perType) cache.set(catalogue, (perType = new Map()));
+  const hit = perType.get(modelType);
+  if (hit) return hit;
+  const namings: { naming: FamilyNaming; packing: QkvPacking }[] = [];
+  const own = catalogue.entry(modelType);
+  if (own) namings.push({ naming: own.facts.naming, packing: own.facts.qkvPacking });
+  for (const id of catalogue.ids()) {
+    const facts = catalogue.entry(id)!.facts;
+    namings.push({ naming: facts.naming, packing: facts.qkvPacking });
+  }
+  const names = (pick: (n: FamilyNaming) => string | undefined) => uniq(namings.map((n) => pick(n.naming)).filter((x): x is string => !!x && x !== 'none'), (x) => x);
+  const candidates: LayoutCandidates = {
+    // Separate q/k/v before packed ones: a checkpoint with both shapes is rare, the separate is the safer read.
+    attention: uniq(
+      namings.map(({ naming, packing }) => ({ attn: naming.attn, qkv: naming.qkv, o: naming.o, packing: naming.qkv.length === 1 ? packing : 'separate' })),
+      (v) => `${v.attn}|${v.qkv.join()}|${v.o}`,
+    ),
+    mlp: uniq(
+      namings.map(({ naming }) => ({ mlp: naming.mlp, gateUp: naming.gateUp, up: naming.up, down: naming.down })),
+      (v) => `${v.mlp}|${v.gateUp.join()}|${v.up ?? ''}|${v.down}`,
+    ),
+    inputNorms: names((n) => n.inputNorm),
+    postNorms: names((n) => n.postNorm),
+    qNorms: names((n) => n.qNorm),
+    kNorms: names((n) => n.kNorm),
+    embeddings: names((n) => n.embed.slice(n.root.length ? n.root.length + 1 : 0) || lastSegment(n.embed)),
+    finalNorms: names((n) => (n.finalNorm.startsWith(n.root + '.') ? n.finalNorm.slice(n.root.length + 1) : lastSegment(n.finalNorm))),
+    lmHeads: names((n) => lastSegment(n.lmHead)),
+    containers: names((n) => n.layers),
+  };
+  // Embedding names relative to a parent of the root (chatglm's transformer.embedding.word_embeddings).
+  for (const { naming } of namings) {
+    const parent = naming.root.includes('.') ? naming.root.slice(0, naming.root.lastIndexOf('.')) : '';
+    if (parent && naming.embed.startsWith(parent + '.')) {
+      const rel = naming.embed.slice(parent.length + 1);
+      if (!candidates.embeddings.includes(rel)) candidates.embeddings.push(rel);
+    }
+  }
+  perType.set(modelType, candidates);
+  return candidates;
+}
 
 export interface WeightLayout {
   /** `standard` when every name is the llama/qwen2 one. */
@@ -73,8 +103,9 @@ export interface WeightLayout {
   /** Relative to a layer. */
   attn: string;
   mlp: string;
-  inputNorm: string;
-  postNorm: string;
+  /** undefined when layer 0 has none of the catalogue's pre-attention / pre-MLP norm names. */
+  inputNorm?: string;
+  postNorm?: string;
   /** Relative to the attention module. */
   qkv: string[];
   qkvPacking: QkvPacking;
@@ -118,6 +149,9 @@ export const STANDARD_LAYOUT: WeightLayout = {
   layer0: [],
 };
 
+/** Tensors of multi-head latent attention (DeepSeek V2/V3). */
+const MLA_MODULES = ['q_a_proj', 'kv_a_proj_with_mqa'];
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const moduleOf = (name: string) => name.slice(0, name.lastIndexOf('.') < 0 ? name.length : name.lastIndexOf('.'));
 
@@ -125,9 +159,9 @@ const moduleOf = (name: string) => name.slice(0, name.lastIndexOf('.') < 0 ? nam
  * `<root>.<container>.<N>.<rest>` located with indexOf and a digit loop: this runs on every tensor
  * name of the index (tens of thousands), where a regex or a split per name dominates the read.
  */
-function locateLayer(name: string): { at: number; key: string; index: number; restAt: number } | undefined {
+function locateLayer(name: string, containers: string[]): { at: number; key: string; index: number; restAt: number } | undefined {
   let best: { at: number; key: string; index: number; restAt: number } | undefined;
-  for (const key of LAYER_CONTAINERS) {
+  for (const key of containers) {
     let at = name.startsWith(key + '.') ? 0 : -1;
     let from = 0;
     for (;;) {
@@ -152,10 +186,10 @@ function locateLayer(name: string): { at: number; key: string; index: number; re
 }
 
 /** Finds the layer stack; with several (vision + text), the one whose depth is `expectedLayers`. */
-function findLayerStack(names: string[], expectedLayers?: number): { root: string; key: string; count: number; layer0: Set<string>; biases: Set<string> } | undefined {
+function findLayerStack(names: string[], expectedLayers: number | undefined, containers: string[]): { root: string; key: string; count: number; layer0: Set<string>; biases: Set<string> } | undefined {
   const stacks = new Map<string, { root: string; key: string; indexes: Set<number>; layer0: Set<string>; biases: Set<string> }>();
   for (const name of names) {
-    const hit = locateLayer(name);
+    const hit = locateLayer(name, containers);
     if (!hit) continue;
     const root = hit.at > 0 ? name.slice(0, hit.at - 1) : '';
     const id = `${root}|${hit.key}`;
@@ -194,8 +228,9 @@ function findTopLevel(modules: Set<string>, root: string, candidates: string[]):
   return found[0];
 }
 
-export function detectLayout(names: string[], modelType: string, expectedLayers?: number): WeightLayout {
-  const stack = findLayerStack(names, expectedLayers);
+export function detectLayout(names: string[], modelType: string, expectedLayers?: number, candidates: LayoutCandidates = layoutCandidates(builtinFamilies(), modelType)): WeightLayout {
+  const c = candidates;
+  const stack = findLayerStack(names, expectedLayers, c.containers);
   if (!stack) return { ...STANDARD_LAYOUT, family: names.length ? 'unknown' : 'standard' };
   const has = (m: string) => stack.layer0.has(m);
   // Top-level modules only (embedding, final norm, head): layer tensors are most of the names.
@@ -203,15 +238,15 @@ export function detectLayout(names: string[], modelType: string, expectedLayers?
   const layout: WeightLayout = { ...STANDARD_LAYOUT, root: stack.root, layersKey: stack.key, layerCount: stack.count, layer0: [...stack.layer0].sort() };
   let known = true;
 
-  const attention = ATTENTION_VARIANTS.find((v) => v.qkv.every((q) => has(`${v.attn}.${q}`)) && has(`${v.attn}.${v.o}`));
+  const attention = c.attention.find((v) => v.qkv.every((q) => has(`${v.attn}.${q}`)) && has(`${v.attn}.${v.o}`));
   if (attention) {
     layout.attn = attention.attn;
     layout.qkv = attention.qkv;
     layout.o = attention.o;
-    layout.qkvPacking = attention.groupedFor?.includes(modelType) ? 'grouped' : attention.packing;
+    layout.qkvPacking = attention.packing;
     layout.qkvBias = attention.qkv.some((q) => stack.biases.has(`${attention.attn}.${q}`));
-    layout.qNorm = Q_NORMS.find((n) => has(`${attention.attn}.${n}`));
-    layout.kNorm = K_NORMS.find((n) => has(`${attention.attn}.${n}`));
+    layout.qNorm = c.qNorms.find((n) => has(`${attention.attn}.${n}`));
+    layout.kNorm = c.kNorms.find((n) => has(`${attention.attn}.${n}`));
   } else {
     const mlaAttn = ['self_attn', 'attention'].find((a) => MLA_MODULES.some((m) => has(`${a}.${m}`)));
     if (mlaAttn) {
@@ -222,7 +257,7 @@ export function detectLayout(names: string[], modelType: string, expectedLayers?
 
   const moe = [...stack.layer0].find((m) => /(^|\.)experts\.\d+\./.test(m + '.'));
   if (moe) layout.moeModule = moe.slice(0, moe.search(/(^|\.)experts\.\d+/));
-  const mlp = MLP_VARIANTS.find((v) => [...v.gateUp, v.up ?? v.down, v.down].every((p) => has(`${v.mlp}.${p}`)));
+  const mlp = c.mlp.find((v) => [...v.gateUp, v.up ?? v.down, v.down].every((p) => has(`${v.mlp}.${p}`)));
   if (mlp) {
     layout.mlp = mlp.mlp;
     layout.gateUp = mlp.gateUp;
@@ -232,19 +267,19 @@ export function detectLayout(names: string[], modelType: string, expectedLayers?
     layout.mlp = layout.moeModule || 'mlp';
   } else known = false;
 
-  const inputNorm = INPUT_NORMS.find(has);
-  const postNorm = POST_NORMS.find(has);
-  if (inputNorm) layout.inputNorm = inputNorm;
-  else known = false;
-  if (postNorm) layout.postNorm = postNorm;
-  else known = false;
+  // Norms are confirmed against the family later (parallel-residual and post-norm families lack one).
+  const inputNorm = c.inputNorms.find(has);
+  const postNorm = c.postNorms.find(has);
+  layout.inputNorm = inputNorm;
+  layout.postNorm = postNorm;
+  if (!inputNorm && !postNorm) known = false;
 
   const root = stack.root;
   const parent = root.includes('.') ? root.slice(0, root.lastIndexOf('.')) : '';
-  layout.embed = findTopLevel(modules, root, EMBEDDINGS) ?? findTopLevel(modules, parent, EMBEDDINGS) ?? `${root}.embed_tokens`;
-  layout.finalNorm = findTopLevel(modules, root, FINAL_NORMS) ?? `${root}.norm`;
-  const headCandidates = LM_HEADS.map((h) => (parent ? `${parent}.${h}` : h));
-  layout.lmHead = [...headCandidates, ...LM_HEADS].find((h) => modules.has(h)) ?? findTopLevel(modules, parent, LM_HEADS);
+  layout.embed = findTopLevel(modules, root, c.embeddings) ?? findTopLevel(modules, parent, c.embeddings) ?? `${root}.embed_tokens`;
+  layout.finalNorm = findTopLevel(modules, root, c.finalNorms) ?? `${root}.norm`;
+  const headCandidates = c.lmHeads.map((h) => (parent ? `${parent}.${h}` : h));
+  layout.lmHead = [...headCandidates, ...c.lmHeads].find((h) => modules.has(h)) ?? findTopLevel(modules, parent, c.lmHeads);
 
   const isStandard =
     known &&

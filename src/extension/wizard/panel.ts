@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { MODEL_TYPE_PATTERN, validateModelType } from '../../core/generate';
 import { SAFE_NAME } from '../../core/generate/python';
+import { supportFor } from '../../core/generate/support';
 import { initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
 import { buildPreviewEdit, readWithProgress, routerPathFor, text } from './edit';
 import { wizardStrings } from './strings';
@@ -177,8 +178,16 @@ export class WizardPanel {
     this.post({ type: 'busy', message: vscode.l10n.t('Reading the model folder') });
     const result = await readWithProgress(dir);
     this.state.sourceDir = dir;
-    this.state.findings = result.findings.map((f) => ({ key: f.key, label: text(f.label), value: f.value === null ? '—' : String(f.value), source: f.source }));
+    // Each quirk says what the torch-like generator does with it; refusals are listed with the problems.
+    const support = result.spec ? supportFor(result.spec, 'torch-like') : [];
+    const status = (key: string) => {
+      const s = support.find((x) => `quirk.${x.quirk.id}` === key);
+      if (!s) return '';
+      return s.status === 'implemented' ? ` · ${vscode.l10n.t('generated')}` : ` · ${vscode.l10n.t('refused (TODO raising NotImplementedError)')}`;
+    };
+    this.state.findings = result.findings.map((f) => ({ key: f.key, label: text(f.label), value: (f.value === null ? '—' : String(f.value)) + status(f.key), source: f.source }));
     this.state.problems = result.problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) }));
+    for (const s of support) if (s.status === 'refused') this.state.problems.push({ severity: 'warning', code: s.code, message: text(s.reason) });
     this.state.canGenerate = !!result.spec && !result.problems.some((p) => p.severity === 'error');
     if (result.spec?.modelType && MODEL_TYPE_PATTERN.test(result.spec.modelType)) this.state.options.modelType = result.spec.modelType;
     if (!this.state.targets.length) await this.detectTargets();
