@@ -6,7 +6,8 @@ import './messages';
 function partText(p: PartReadiness, locale: Locale): string {
   const name = formatMessage(msg(`analysis.readiness.part.${p.variant ?? p.part}`), locale);
   const status = formatMessage(msg(`analysis.readiness.status.${p.status}`, { unsupported: p.unsupported.join(', ') }), locale);
-  return p.atbOps.length ? `${name} ${status} (${p.atbOps.slice(0, 4).join(', ')})` : `${name} ${status}`;
+  if (p.atbOps.length) return `${name} ${status} (${p.atbOps.slice(0, 4).join(', ')})`;
+  return p.status === 'absent' ? `${name} ${status}` : `${name} ${status} (${formatMessage(msg('analysis.readiness.hostOnly'), locale)})`;
 }
 
 function targetText(t: TargetReadiness, locale: Locale): string {
