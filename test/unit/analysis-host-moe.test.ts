@@ -123,6 +123,22 @@ describe('analysis: host-side work (positions, causal mask, rotary tables, guard
     assert.deepStrictEqual(partsOf(r.uses).find((p) => p.part === 'mlp')!.status, 'partial');
   });
 
+  it('treats only mask builders as host scopes: applying a mask is attention work', () => {
+    const snippet = [
+      'import torch',
+      'from torch import nn',
+      'class Scorer(nn.Module):',
+      '    def apply_mask(self, scores, mask):',
+      '        return torch.erf(scores).masked_fill(mask, -1e4)',
+      '    def make_pad_mask(self, lengths):',
+      '        return torch.erf(lengths.float())',
+      '    def forward(self, scores, mask, lengths):',
+      '        return self.apply_mask(scores, mask) + self.make_pad_mask(lengths)',
+    ].join('\n');
+    const r = analyzeSource(syntax, snippet, 'scorer.py', catalog);
+    assert.deepStrictEqual(r.uses.filter((u) => u.name === 'torch.erf').map((u) => `${u.owner}:${u.verdict}`), ['Scorer.apply_mask:unsupported', 'Scorer.make_pad_mask:host']);
+  });
+
   it('does not let a host scope swallow an FFT inserted into the mask builder', () => {
     const { text: edited, at } = insertBefore(text, 'return mask[None, None]', ['mask = torch.fft.fft(mask).real']);
     const r = analyzeSource(syntax, edited.replace(/^ {8}mask = torch\.fft/m, '    mask = torch.fft'), 'hostwork.py', catalog);
