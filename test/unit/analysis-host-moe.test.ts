@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource, partsOf, summarizeReadiness, type AnalysisResult, type OpUse } from '../../src/core/analysis';
+import { analyzeSource, partOf, partsOf, summarizeReadiness, type AnalysisResult, type OpUse } from '../../src/core/analysis';
 import { loadCatalog, type Catalog } from '../../src/core/catalog';
 import { formatMessage } from '../../src/core/i18n';
 import type { Syntax } from '../../src/core/syntax';
@@ -183,6 +183,14 @@ describe('analysis: MoE routing + experts as one unit', () => {
     assert.deepStrictEqual(warnings(result), []);
     const mlp = partsOf(result.uses).find((p) => p.part === 'mlp')!;
     assert.deepStrictEqual([mlp.variant, mlp.status], ['moe', 'atb']);
+  });
+
+  it('files attention of a MoE family under attention, not under MoE', () => {
+    const use = (owner: string, atbOp?: string): OpUse => ({ id: owner, name: 'x', kind: 'function', verdict: 'fused', ...(atbOp ? { atbOp } : {}), reason: { code: 'x' }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, owner });
+    assert.strictEqual(partOf(use('Qwen2MoeAttention.forward', 'SelfAttention')), 'attention');
+    assert.strictEqual(partOf(use('Qwen2MoeSparseMoeBlock.forward', 'Softmax')), 'mlp');
+    assert.strictEqual(partOf(use('Qwen2MoeRMSNorm.forward', 'RmsNorm')), 'norm');
+    assert.strictEqual(partOf(use('Qwen2MoeDecoderLayer.forward', 'Elewise')), undefined);
   });
 
   it('still catches a Python loop over tokens and an FFT inserted into the MoE block, naming the part with no counterpart', () => {

@@ -55,8 +55,10 @@ export function partOf(use: OpUse): DecoderPart | undefined {
   if (use.catalogId === 'nn.Embedding' || /embed/i.test(cls)) return 'embedding';
   if (/NormHead|LMHead|lm_head/i.test(cls) || /For(CausalLM|ConditionalGeneration)$/.test(cls)) return 'head';
   if (use.atbOp === 'RmsNorm' || use.atbOp === 'LayerNorm' || /norm/i.test(cls)) return 'norm';
-  if ((use.catalogId && MOE_IDS.has(use.catalogId)) || /mlp|moe|expert|ffn|feed_?forward|router|gate|glu/i.test(cls)) return 'mlp';
+  if (use.catalogId && MOE_IDS.has(use.catalogId)) return 'mlp';
+  // Before the MLP test: `Qwen2MoeAttention` is attention, whatever its family prefix says.
   if ((use.atbOp && ATTENTION_OPS.has(use.atbOp)) || /attention|attn/i.test(use.owner)) return 'attention';
+  if (/mlp|moe|expert|ffn|feed_?forward|router|gate|glu/i.test(cls)) return 'mlp';
   return undefined;
 }
 
