@@ -58,6 +58,8 @@ export function partOf(use: OpUse): DecoderPart | undefined {
   if (use.catalogId && MOE_IDS.has(use.catalogId)) return 'mlp';
   // Before the MLP test: `Qwen2MoeAttention` is attention, whatever its family prefix says.
   if ((use.atbOp && ATTENTION_OPS.has(use.atbOp)) || /attention|attn/i.test(use.owner)) return 'attention';
+  // The decoder layer's own glue (residual adds) is no part, even in a `...MoeDecoderLayer`.
+  if (/Layer$/.test(cls)) return undefined;
   if (/mlp|moe|expert|ffn|feed_?forward|router|gate|glu/i.test(cls)) return 'mlp';
   return undefined;
 }
