@@ -50,14 +50,17 @@ const MOE_IDS = new Set(['idiom.moe-block', 'class.moe-gate']);
 
 /** Which decoder part a use belongs to, from its catalogue entry, ATB op and owner class. */
 export function partOf(use: OpUse): DecoderPart | undefined {
-  const cls = use.owner.split('.')[0];
-  if ((use.catalogId && POSITION_IDS.has(use.catalogId)) || use.atbOp === 'Rope' || /rotary|rope|alibi/i.test(use.owner)) return 'position';
+  // Config-only analyses have no source owner; their ids end with the module path (`model.layers.mlp.up_proj`).
+  const fromConfig = use.owner === 'config.json';
+  const owner = fromConfig ? use.id.slice(use.id.lastIndexOf(':') + 1) : use.owner;
+  const cls = fromConfig ? owner : owner.split('.')[0];
+  if ((use.catalogId && POSITION_IDS.has(use.catalogId)) || use.atbOp === 'Rope' || /rotary|rope|alibi/i.test(owner)) return 'position';
   if (use.catalogId === 'nn.Embedding' || /embed/i.test(cls)) return 'embedding';
   if (/NormHead|LMHead|lm_head/i.test(cls) || /For(CausalLM|ConditionalGeneration)$/.test(cls)) return 'head';
   if (use.atbOp === 'RmsNorm' || use.atbOp === 'LayerNorm' || /norm/i.test(cls)) return 'norm';
   if (use.catalogId && MOE_IDS.has(use.catalogId)) return 'mlp';
   // Before the MLP test: `Qwen2MoeAttention` is attention, whatever its family prefix says.
-  if ((use.atbOp && ATTENTION_OPS.has(use.atbOp)) || /attention|attn/i.test(use.owner)) return 'attention';
+  if ((use.atbOp && ATTENTION_OPS.has(use.atbOp)) || /attention|attn/i.test(owner)) return 'attention';
   // The decoder layer's own glue (residual adds) is no part, even in a `...MoeDecoderLayer`.
   if (/Layer$/.test(cls)) return undefined;
   if (/mlp|moe|expert|ffn|feed_?forward|router|gate|glu/i.test(cls)) return 'mlp';
