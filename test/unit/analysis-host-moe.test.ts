@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource, partOf, partsOf, summarizeReadiness, type AnalysisResult, type OpUse } from '../../src/core/analysis';
+import { analyzeConfig, analyzeSource, partOf, partsOf, summarizeReadiness, type AnalysisResult, type OpUse } from '../../src/core/analysis';
 import { loadCatalog, type Catalog } from '../../src/core/catalog';
 import { formatMessage } from '../../src/core/i18n';
 import type { Syntax } from '../../src/core/syntax';
@@ -191,6 +191,12 @@ describe('analysis: MoE routing + experts as one unit', () => {
     assert.strictEqual(partOf(use('Qwen2MoeSparseMoeBlock.forward', 'Softmax')), 'mlp');
     assert.strictEqual(partOf(use('Qwen2MoeRMSNorm.forward', 'RmsNorm')), 'norm');
     assert.strictEqual(partOf(use('Qwen2MoeDecoderLayer.forward', 'Elewise')), undefined);
+  });
+
+  it('maps the parts of a config-only analysis (no source) by module path', () => {
+    const config = { architectures: ['MixtralForCausalLM'], model_type: 'mixtral', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 128, vocab_size: 100, hidden_act: 'silu', rms_norm_eps: 1e-5, rope_theta: 1e6, num_local_experts: 4, num_experts_per_tok: 2 };
+    const r = analyzeConfig(config, catalog, 'config.json');
+    assert.deepStrictEqual(partsOf(r.uses).map((p) => `${p.part}:${p.status}`), ['attention:atb', 'mlp:atb', 'norm:atb', 'position:atb', 'embedding:atb', 'head:atb']);
   });
 
   it('still catches a Python loop over tokens and an FFT inserted into the MoE block, naming the part with no counterpart', () => {
