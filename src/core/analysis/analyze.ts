@@ -301,7 +301,8 @@ class FileAnalyzer {
   private inScope(use: OpUse, scope: CatalogEntry, force = false): OpUse {
     // The scope is the more specific reason (alibi slopes, not just "an arange"); FFT & co. keep theirs.
     if (!force && this.isAnywhere(use)) return use;
-    return { ...use, verdict: scope.verdict, ...(scope.atbOp ? { atbOp: scope.atbOp } : { atbOp: undefined }), catalogId: scope.id, reason: this.catalog.noteMessage(scope) };
+    const { atbOp: _own, ...rest } = use;
+    return { ...rest, verdict: scope.verdict, ...(scope.atbOp ? { atbOp: scope.atbOp } : {}), catalogId: scope.id, reason: this.catalog.noteMessage(scope) };
   }
 
   /** A class holding `self.experts` and routing to them: one ATB MoE unit (see idiom.moe-block). */
