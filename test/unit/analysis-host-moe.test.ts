@@ -139,6 +139,15 @@ describe('analysis: host-side work (positions, causal mask, rotary tables, guard
     assert.deepStrictEqual(r.uses.filter((u) => u.name === 'torch.erf').map((u) => `${u.owner}:${u.verdict}`), ['Scorer.apply_mask:unsupported', 'Scorer.make_pad_mask:host']);
   });
 
+  it('tells token loops from loops with a fixed count', () => {
+    const body = (loop: string) => ['import torch', 'from torch import nn', 'class M(nn.Module):', '    def forward(self, hidden_states, past_key_values):', '        seq_len = hidden_states.shape[1]', `        ${loop}`, '            hidden_states = hidden_states * 2', '        return hidden_states'].join('\n');
+    const loops = (loop: string) => analyzeSource(syntax, body(loop), 'm.py', catalog).uses.filter((u) => u.name === 'token-loop').length;
+    assert.deepStrictEqual(
+      ['for t in range(seq_len):', 'for t in range(hidden_states.size(1)):', 'for tok in hidden_states.unbind(1):', 'for row in hidden_states:', 'for i in range(4):', 'for layer_past in past_key_values:', 'for i in range(self.config.num_hidden_layers):'].map(loops),
+      [1, 1, 1, 1, 0, 0, 0],
+    );
+  });
+
   it('does not let a host scope swallow an FFT inserted into the mask builder', () => {
     const { text: edited, at } = insertBefore(text, 'return mask[None, None]', ['mask = torch.fft.fft(mask).real']);
     const r = analyzeSource(syntax, edited.replace(/^ {8}mask = torch\.fft/m, '    mask = torch.fft'), 'hostwork.py', catalog);

@@ -233,7 +233,7 @@ class FunctionScanner {
   private collectParams(): void {
     for (const param of this.fn.childForFieldName('parameters')?.namedChildren ?? []) {
       if (!param) continue;
-      const name = text(param.childForFieldName('name') ?? param.namedChild(0), this.source);
+      const name = param.type === 'identifier' ? text(param, this.source) : text(param.childForFieldName('name') ?? param.namedChild(0), this.source);
       if (param.type === 'identifier' || param.type === 'typed_parameter' || param.type === 'default_parameter' || param.type === 'typed_default_parameter') this.params.add(name);
       const type = text(param.childForFieldName('type'), this.source);
       const value = param.childForFieldName('value');
@@ -473,6 +473,8 @@ class FunctionScanner {
     const t = text(iterable, this.source);
     if (/self\.|config|experts?|layers?|heads?|past|cache|kwargs|\bargs\b|outputs/i.test(t)) return false;
     if (iterable.type === 'identifier') return this.params.has(t) && !this.scalarNames.has(t);
+    // `for tok in hidden_states.unbind(1)`: one iteration per position.
+    if (/^\w+\.unbind\(/.test(t)) return true;
     if (iterable.type !== 'call' || text(iterable.childForFieldName('function'), this.source) !== 'range') return false;
     const args = iterable.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
     return args.some((a) => {
