@@ -131,12 +131,16 @@ describe('analysis: host-side work (positions, causal mask, rotary tables, guard
       '    def apply_mask(self, scores, mask):',
       '        return torch.erf(scores).masked_fill(mask, -1e4)',
       '    def make_pad_mask(self, lengths):',
+      '        for b in range(lengths.shape[0]):',
+      '            lengths[b] = lengths[b] + 1',
       '        return torch.erf(lengths.float())',
       '    def forward(self, scores, mask, lengths):',
       '        return self.apply_mask(scores, mask) + self.make_pad_mask(lengths)',
     ].join('\n');
     const r = analyzeSource(syntax, snippet, 'scorer.py', catalog);
     assert.deepStrictEqual(r.uses.filter((u) => u.name === 'torch.erf').map((u) => `${u.owner}:${u.verdict}`), ['Scorer.apply_mask:unsupported', 'Scorer.make_pad_mask:host']);
+    // A loop in a host-side mask builder is host work too (MindIE's mask generators are Python).
+    assert.deepStrictEqual(r.uses.filter((u) => u.name === 'token-loop').map((u) => u.verdict), ['host']);
   });
 
   it('tells token loops from loops with a fixed count', () => {

@@ -313,6 +313,8 @@ class FileAnalyzer {
 
   private inMoe(use: OpUse, entry: CatalogEntry): OpUse {
     if (this.isAnywhere(use) || use.verdict === 'host' || use.verdict === 'view' || use.verdict === 'fused') return use;
+    // A loop over tokens is no routing: ATB's MoE operations have no counterpart for it (a host scope may run one).
+    if (use.name === 'token-loop') return use;
     return { ...use, verdict: 'fused', atbOp: use.atbOp ?? entry.atbOp, catalogId: entry.id, reason: this.catalog.noteMessage(entry) };
   }
 
