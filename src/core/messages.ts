@@ -9,3 +9,4 @@ import './quantize/messages';
 import './layer/messages';
 import './modelDir/messages';
 import './generate/messages';
+import './generate/cpp/messages';

@@ -5,6 +5,9 @@
  * takes the built-in catalogue down with it.
  */
 import * as path from 'path';
+import type { DiagnosticData } from '../core/common';
+import { loadFamilies } from '../core/families';
+import { readBuiltinFamilies } from '../node/families';
 import { nodeFileReader } from '../node/fileReader';
 import { OVERRIDE_FILE } from '../shared/protocol';
 import { loadWorkspaceCatalog } from './engine';
@@ -38,6 +41,13 @@ export async function reloadCatalog(ctx: ServerContext): Promise<void> {
   invalidateAnalyses();
   if (file) {
     const uri = open?.uri ?? pathToUri(file);
-    await ctx.connection.sendDiagnostics({ uri, diagnostics: ctx.catalog.problems.map((d) => toDiagnostic(ctx, d)) });
+    // The same file's `families:` entries (model-family overrides) are checked too.
+    const families: DiagnosticData[] =
+      text === undefined
+        ? []
+        : loadFamilies(readBuiltinFamilies(), { path: file, text })
+            .problems.filter((p) => p.path === file && p.message.code !== 'families.problem.syntax') // syntax: reported once, above
+            .map((p) => ({ range: { start: { line: p.line, character: 0 }, end: { line: p.line, character: 1000 } }, severity: 'warning', code: 'atb.families.problem', message: p.message }));
+    await ctx.connection.sendDiagnostics({ uri, diagnostics: [...ctx.catalog.problems, ...families].map((d) => toDiagnostic(ctx, d)) });
   }
 }

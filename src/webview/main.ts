@@ -102,8 +102,43 @@ function renderFindings(root: HTMLElement): void {
   root.append(section);
 }
 
+/** What to generate: one radio per entry of the extension's target table, plus its versions. */
+function renderTargetKind(section: HTMLElement): void {
+  const o = state.options;
+  const group = el('fieldset', { id: 'target-kinds', 'data-testid': 'target-kinds' }, el('legend', {}, t('targetKind')));
+  for (const kind of state.targetKinds) {
+    const radio = el('input', { type: 'radio', name: 'target-kind', id: `target-kind-${kind.id}`, 'data-testid': `target-kind-${kind.id}`, value: kind.id, 'aria-describedby': `target-kind-${kind.id}-help` }) as HTMLInputElement;
+    radio.checked = o.target === kind.id;
+    radio.addEventListener('change', () => {
+      o.target = kind.id;
+      if (kind.versions.length && !kind.versions.includes(o.mindieVersion)) o.mindieVersion = kind.versions[kind.versions.length - 1];
+      save();
+      render();
+    });
+    group.append(el('div', { class: 'radio' }, radio, el('label', { for: `target-kind-${kind.id}` }, kind.label), el('div', { class: 'help', id: `target-kind-${kind.id}-help` }, kind.description)));
+  }
+  section.append(group);
+  const current = state.targetKinds.find((k) => k.id === o.target);
+  if (current?.versions.length) {
+    const select = el('select', { id: 'mindie-version', 'data-testid': 'mindie-version' }) as HTMLSelectElement;
+    for (const v of current.versions) {
+      const option = el('option', { value: v }, v) as HTMLOptionElement;
+      option.selected = v === o.mindieVersion;
+      select.append(option);
+    }
+    select.addEventListener('change', () => {
+      o.mindieVersion = select.value;
+      save();
+    });
+    section.append(el('div', { class: 'field' }, el('label', { for: 'mindie-version' }, t('mindieVersion')), select));
+  }
+}
+
 function renderTarget(root: HTMLElement): void {
-  const section = el('section', { 'data-testid': 'wizard-step-3', 'aria-labelledby': 'step-3-title' }, stepHeader(3, t('step3')), el('p', {}, t('targetHelp')));
+  const section = el('section', { 'data-testid': 'wizard-step-3', 'aria-labelledby': 'step-3-title' }, stepHeader(3, t('step3')));
+  renderTargetKind(section);
+  section.append(el('p', {}, t('targetHelp')));
+  const torchLike = state.options.target === 'torch-like';
   const group = el('fieldset', { id: 'targets', 'data-testid': 'targets' }, el('legend', {}, t('step3')));
   state.targets.forEach((target, i) => {
     const radio = el('input', { type: 'radio', name: 'target', id: `target-${i}`, 'data-testid': `target-${i}`, value: target.dir, 'data-kind': target.kind }) as HTMLInputElement;
@@ -133,18 +168,21 @@ function renderTarget(root: HTMLElement): void {
     const ok = MODEL_TYPE.test(o.modelType);
     invalid.textContent = ok ? '' : t('invalidModelType');
     modelType.setAttribute('aria-invalid', String(!ok));
-    previewButton.disabled = !ok || !state.targetDir || o.embeddingParallelThreshold < 1;
+    previewButton.disabled = !ok || !state.targetDir || (torchLike && o.embeddingParallelThreshold < 1);
     save();
   };
   for (const input of [modelType, threshold, fallback, lmHead, router]) input.addEventListener('input', sync);
   router.addEventListener('change', sync);
   section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
-  section.append(field('threshold', t('threshold'), threshold), field('fallback-layers', t('fallback'), fallback), field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));
-  router.id = 'add-to-router';
-  router.setAttribute('data-testid', 'add-to-router');
-  section.append(el('div', { class: 'checkbox' }, router, el('label', { for: 'add-to-router' }, t('addToRouter'))));
-  if (!checkout) section.append(el('div', { class: 'help', 'data-testid': 'router-only-checkout' }, t('routerOnlyCheckout')));
-  section.append(el('p', { class: 'note', id: 'version-note', 'data-testid': 'version-note' }, el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', t('versionNote')));
+  // The torch-like options only mean something for that target.
+  if (torchLike) {
+    section.append(field('threshold', t('threshold'), threshold), field('fallback-layers', t('fallback'), fallback), field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));
+    router.id = 'add-to-router';
+    router.setAttribute('data-testid', 'add-to-router');
+    section.append(el('div', { class: 'checkbox' }, router, el('label', { for: 'add-to-router' }, t('addToRouter'))));
+    if (!checkout) section.append(el('div', { class: 'help', 'data-testid': 'router-only-checkout' }, t('routerOnlyCheckout')));
+    section.append(el('p', { class: 'note', id: 'version-note', 'data-testid': 'version-note' }, el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', t('versionNote')));
+  }
   const previewButton = button('preview', t('preview'), 'diff', () => {
     sync();
     post({ type: 'preview', options: { ...o } });
@@ -163,6 +201,11 @@ function renderPreview(root: HTMLElement): void {
     const list = el('ul', { id: 'generated-files', 'data-testid': 'generated-files' });
     for (const f of p.files) list.append(el('li', { 'data-testid': 'generated-file' }, f));
     section.append(list, problemList(p.problems, 'generate-problems'));
+    if (p.nextSteps?.length) {
+      const steps = el('ol', { id: 'next-steps', 'data-testid': 'next-steps' });
+      for (const s of p.nextSteps) steps.append(el('li', {}, el('code', {}, s)));
+      section.append(el('h3', {}, t('nextSteps')), steps);
+    }
     if (p.applied) section.append(button('open-files', t('openFiles'), 'go-to-file', () => post({ type: 'openFiles' }), true));
   }
   section.append(el('div', { class: 'nav' }, button('back-to-target', t('back'), 'arrow-left', () => post({ type: 'back', step: 3 }))));

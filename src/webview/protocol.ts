@@ -26,7 +26,19 @@ export interface TargetChoice {
   label: string;
 }
 
+/** One entry of the extension's target table (src/extension/wizard/targets.ts). */
+export interface TargetKindView {
+  id: string;
+  label: string;
+  description: string;
+  /** MindIE-LLM versions the target offers (empty: no choice). */
+  versions: string[];
+}
+
 export interface WizardOptions {
+  /** Target id from the table ('torch-like', 'cpp', ...). */
+  target: string;
+  mindieVersion: string;
   modelType: string;
   embeddingParallelThreshold: number;
   fallbackLayers: string;
@@ -44,8 +56,9 @@ export interface WizardState {
   canGenerate: boolean;
   targets: TargetChoice[];
   targetDir?: string;
+  targetKinds: TargetKindView[];
   options: WizardOptions;
-  preview?: { applied: boolean; files: string[]; problems: ProblemView[] };
+  preview?: { applied: boolean; files: string[]; problems: ProblemView[]; nextSteps?: string[] };
 }
 
 export type ToWebview =
@@ -71,6 +84,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 export function isWizardOptions(v: unknown): v is WizardOptions {
   return (
     isObj(v) &&
+    isString(v.target, 40) &&
+    isString(v.mindieVersion, 40) &&
     isString(v.modelType, 200) &&
     typeof v.embeddingParallelThreshold === 'number' &&
     Number.isFinite(v.embeddingParallelThreshold) &&
@@ -88,6 +103,7 @@ export function isWizardState(v: unknown): v is WizardState {
     Array.isArray(v.findings) &&
     Array.isArray(v.problems) &&
     Array.isArray(v.targets) &&
+    Array.isArray(v.targetKinds) &&
     typeof v.canGenerate === 'boolean' &&
     isWizardOptions(v.options)
   );
@@ -138,7 +154,8 @@ export function initialState(): WizardState {
     problems: [],
     canGenerate: false,
     targets: [],
-    options: { modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
+    targetKinds: [],
+    options: { target: 'torch-like', mindieVersion: 'v3.0.0', modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
   };
 }
 
@@ -180,5 +197,8 @@ export const STRING_KEYS = [
   'openFiles',
   'invalidModelType',
   'cannotGenerate',
+  'targetKind',
+  'mindieVersion',
+  'nextSteps',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];

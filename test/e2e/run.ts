@@ -20,8 +20,9 @@ import { Flow, resultsPath, workbenchReady } from './harness';
 import { problemsFlow } from './flows/problems';
 import { quantizeFromExplorer, quantizeFromPalette } from './flows/quantize';
 import { wizardFlow } from './flows/wizard';
+import { wizardCppFlow } from './flows/wizardCpp';
 
-const FLOWS: Flow[] = [quantizeFromExplorer, quantizeFromPalette, problemsFlow, wizardFlow];
+const FLOWS: Flow[] = [quantizeFromExplorer, quantizeFromPalette, problemsFlow, wizardFlow, wizardCppFlow];
 const FLOW_TIMEOUT_MS = 3 * 60_000;
 
 async function runFlow(flow: Flow, root: string): Promise<{ ok: boolean; error?: string; ms: number; shots: string[] }> {

@@ -135,6 +135,12 @@ describe('language server: operator-support diagnostics (Python)', function () {
     const uri = uriOf(path.join(root, MODEL));
     const ds = await server.diagnosticsFor(uri, (d) => at(warnings(d), lineOf(text, 'nn.Conv1d')) !== undefined);
     assert.ok(ds.length > 0);
+    // A bad model-family entry in the same file is a problem on its line too.
+    fs.writeFileSync(override, 'version: 1\nentries: []\nfamilies:\n  my_llama:\n    like: llama\n    norm: rms+2\n');
+    server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(override), type: 2 }] });
+    problems = await server.diagnosticsFor(uriOf(override), (d) => d.some((x) => x.code === 'atb.families.problem'));
+    assert.match(problems.find((d) => d.code === 'atb.families.problem')!.message, /my_llama.*norm/);
+    assert.strictEqual(problems.find((d) => d.code === 'atb.families.problem')!.range.start.line, 3);
     // Fixing the file clears its problems.
     fs.writeFileSync(override, 'version: 1\nentries: []\n');
     server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(override), type: 2 }] });

@@ -13,7 +13,9 @@ import { generateV3 } from '../../src/core/generate';
 import { capability, TARGETS } from '../../src/core/generate/support';
 import { readModelFolder } from '../../src/core/modelDir';
 import { nodeFileReader } from '../../src/node/fileReader';
-import { tempDir } from './modelDirHelpers';
+import { REAL_MODELS, tempDir } from './modelDirHelpers';
+import { main } from '../../src/cli/main';
+import { modelFacts } from '../../src/core/analysis';
 
 type Json = Record<string, unknown>;
 
@@ -247,5 +249,120 @@ describe('families: every catalogue family, from a hand-written folder, is gener
 
   it('each quirk of each family has an answer for every target', () => {
     for (const c of CASES) for (const q of c.quirks) for (const t of TARGETS) assert.ok(capability(t, q), `${t}/${q}`);
+  });
+});
+
+describe('families: the real model folders (../shared/data/models, skipped when absent)', function () {
+  this.timeout(60000);
+  const present = fs.existsSync(REAL_MODELS);
+  const folders = present ? fs.readdirSync(REAL_MODELS).filter((d) => fs.statSync(path.join(REAL_MODELS, d)).isDirectory()) : [];
+
+  it('every folder reads without an error (except one without config.json); every one with a spec generates Python that compiles', async function () {
+    if (!present) return this.skip();
+    const out = tempDir('real');
+    const paths: string[] = [];
+    let generated = 0;
+    for (const folder of folders) {
+      const r = await readModelFolder(nodeFileReader, path.join(REAL_MODELS, folder));
+      const errors = r.problems.filter((p) => p.severity === 'error').map((p) => p.code);
+      if (!fs.existsSync(path.join(REAL_MODELS, folder, 'config.json'))) {
+        assert.deepStrictEqual(errors, ['modelDir.no-config']);
+        continue;
+      }
+      assert.deepStrictEqual(errors, [], folder);
+      assert.ok(r.spec, folder);
+      assert.ok(r.spec!.family.catalogued, `${folder}: ${r.spec!.textModelType} not catalogued`);
+      const g = generateV3(r.spec!, { outDir: out });
+      assert.strictEqual(g.files.length, 5, `${folder}: ${JSON.stringify(g.problems.filter((p) => p.severity === 'error'))}`);
+      const dir = path.join(out, folder);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of g.files) paths.push(path.join(dir, f.name)), fs.writeFileSync(path.join(dir, f.name), f.contents);
+      generated++;
+    }
+    assert.ok(generated >= 20, `only ${generated} generated`);
+    if (hasPython) execFileSync('python3', ['-m', 'py_compile', ...paths]);
+  });
+
+  it('llava-1.5: the text model comes from text_config (catalogue defaults fill what it leaves out) under language_model.*', async function () {
+    const dir = path.join(REAL_MODELS, 'llava-1.5-7b-hf');
+    if (!fs.existsSync(dir)) return this.skip();
+    const r = await readModelFolder(nodeFileReader, dir);
+    const spec = r.spec!;
+    assert.strictEqual(spec.modelType, 'llava');
+    assert.strictEqual(spec.textModelType, 'llama');
+    assert.strictEqual(spec.hiddenSize, 4096);
+    assert.strictEqual(spec.vocabSize, 32064);
+    assert.match(r.findings.find((f) => f.key === 'hiddenSize')!.source, /families\.yaml: llama\.configDefaults\.hidden_size/);
+    assert.strictEqual(spec.family.naming.root, 'language_model.model');
+    assert.strictEqual(spec.family.naming.lmHead, 'language_model.lm_head');
+    const g = generateV3(spec, { outDir: '/out' });
+    assert.match(g.files[0].contents, /prefix="language_model\.model"/);
+    assert.match(g.files[0].contents, /weight_loader, \["language_model\.lm_head"\]/);
+    assert.ok(g.problems.some((p) => p.code === 'support.v3.vision-tower'));
+    assert.ok(r.problems.some((p) => p.code === 'modelDir.multimodal'));
+  });
+
+  it('gemma-2b-it: (1 + weight) norms, GeLU MLP and sqrt(hidden) embedding are generated; config.json\'s exact "gelu" against the catalogue\'s tanh GeLU is a conflict with a hint', async function () {
+    const dir = path.join(REAL_MODELS, 'gemma-2b-it');
+    if (!fs.existsSync(dir)) return this.skip();
+    const r = await readModelFolder(nodeFileReader, dir);
+    const conflict = r.problems.find((p) => p.code === 'modelDir.conflict')!;
+    assert.ok(conflict && conflict.hint, JSON.stringify(r.problems.map((p) => p.code)));
+    const m = generateV3(r.spec!, { outDir: '/out' }).files[1].contents;
+    assert.match(m, /class GemmaRmsNorm\(RmsNorm\)/);
+    assert.match(m, /hidden_states = hidden_states \* self\.embed_scale/);
+    assert.match(m, /nn\.functional\.ActType\.GELU/);
+  });
+});
+
+describe('families: workspace overrides and HF quantization', function () {
+  this.timeout(20000);
+
+  it('a family added under `families:` in .atb-migrate.yaml (cwd) is used by `generate`; a broken entry is a warning', async () => {
+    const ws = tempDir('ws');
+    fs.writeFileSync(path.join(ws, '.atb-migrate.yaml'), 'families:\n  my_llama:\n    like: llama\n    source: our modeling_my_llama.py\n    naming: { inputNorm: ln_in }\n  broken:\n    norm: rms+2\n');
+    const model = path.join(ws, 'model');
+    fs.mkdirSync(model);
+    fs.writeFileSync(path.join(model, 'config.json'), JSON.stringify({ model_type: 'my_llama', ...SIZES }));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['generate', model, '--out', path.join(ws, 'out'), '-l', 'debug'], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: ws, locale: 'en' });
+    assert.strictEqual(code, 0, err.join('\n'));
+    const modeling = fs.readFileSync(path.join(ws, 'out', 'my_llama', 'modeling_my_llama_python.py'), 'utf8');
+    assert.match(modeling, /f"\{self\.prefix\}\.ln_in"/);
+    assert.ok(err.some((l) => l.includes('[families.catalogue-problem]') && l.includes('broken')), err.join('\n'));
+  });
+
+  it('AWQ and GPTQ quantization_config are recognised and explained (MindIE cannot load them: quantize the float weights with msModelSlim)', async () => {
+    for (const [method, code] of [['awq', 'modelDir.quant.hf.awq'], ['gptq', 'modelDir.quant.hf.gptq'], ['bitsandbytes', 'modelDir.quant.hf.other']]) {
+      const dir = tempDir(method);
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', ...SIZES, quantization_config: { quant_method: method, bits: 4, group_size: 128 } }));
+      const r = await readModelFolder(nodeFileReader, dir);
+      const p = r.problems.find((x) => x.code === code)!;
+      assert.ok(p, `${method}: ${JSON.stringify(r.problems.map((x) => x.code))}`);
+      assert.strictEqual(p.severity, 'warning');
+      assert.match(r.findings.find((f) => f.key === 'quant.hf')!.value as string, new RegExp(`^${method.toUpperCase()}, 4-bit, group 128`));
+    }
+  });
+});
+
+describe('families: the operator analysis and the reader agree on norm, activation and position encoding', function () {
+  this.timeout(30000);
+  const agree = async (dir: string) => {
+    const r = await readModelFolder(nodeFileReader, dir);
+    if (!r.spec) return;
+    const facts = modelFacts(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
+    const f = r.spec.family;
+    const name = path.basename(dir);
+    assert.strictEqual(facts.norm, f.norm === 'layer' ? 'LayerNorm' : 'RMSNorm', `${name} norm`);
+    assert.strictEqual(facts.activation === 'swiglu' ? 'silu' : facts.activation, f.activation === 'swiglu' ? 'silu' : f.activation, `${name} activation`);
+    assert.strictEqual(facts.positionEmbedding, f.position === 'none' ? undefined : f.position, `${name} position`);
+  };
+  it('for every hand-written family case', async () => {
+    for (const c of CASES) await agree(writeFolder(c));
+  });
+  it('for every real model folder', async function () {
+    if (!fs.existsSync(REAL_MODELS)) return this.skip();
+    for (const d of fs.readdirSync(REAL_MODELS)) if (fs.existsSync(path.join(REAL_MODELS, d, 'config.json'))) await agree(path.join(REAL_MODELS, d));
   });
 });

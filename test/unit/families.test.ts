@@ -70,6 +70,14 @@ describe('families: the catalogue loads, is schema-valid and covers the issue li
     assert.strictEqual(ws.entry('my_llama')!.facts.naming.postNorm, 'post_attention_layernorm');
   });
 
+  it('variants: chatglm-6b (v1, position_encoding_2d) is not chatglm2', () => {
+    const v1 = catalogue.factsFor('chatglm', 'ChatGLMModel', { position_encoding_2d: true })!;
+    assert.strictEqual(v1.norm, 'layer');
+    assert.strictEqual(v1.qkvPacking, 'grouped');
+    assert.strictEqual(v1.naming.root, 'transformer');
+    assert.strictEqual(catalogue.factsFor('chatglm', 'ChatGLMModel', { rmsnorm: true })!.norm, 'rms');
+  });
+
   it('variants: baichuan with 40 layers is alibi, with 32 rope', () => {
     assert.strictEqual(catalogue.factsFor('baichuan', undefined, { num_hidden_layers: 40 })!.position, 'alibi');
     assert.strictEqual(catalogue.factsFor('baichuan', undefined, { num_hidden_layers: 32 })!.position, 'rope');

@@ -9,7 +9,10 @@ import { generateV3, type GeneratedV3File } from '../../core/generate';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
+import { loadNodeFamilies } from '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
+import { DEFAULT_MINDIE_VERSION, isMindieVersion, type MindieVersion } from '../../core/generate/cpp';
+import { runCppTransform } from './transformModel';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
 const USAGE = `Usage: atb-migrate generate <model dir> [options]
@@ -23,6 +26,9 @@ Options:
   -o, --out DIR                  atb_llm/models folder or any output folder
                                  (default: ./atb_llm/models when present, else .)
   -t, --model-type NAME          package name (default: config.json model_type)
+      --target torch-like|cpp    torch-like v3 package (default) or a C++ graph model
+                                 (atb_framework/models/<ns>/ + atb_llm/models/<model_type>/ under --out)
+      --mindie-version V         v3.0.0.beta.1 | v3.0.0 (cpp target; default v3.0.0)
       --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
       --quant-disable-names A,B|FILE   quant-disabled (fallback) layers that must stay FLOAT,
                                  as a comma list or a file with one name per line, as msit's
@@ -38,6 +44,8 @@ Exit codes: 0 ok, 1 refused (nothing written), 2 usage error.`;
 
 interface Args {
   modelDir?: string;
+  target?: string;
+  mindieVersion?: string;
   out?: string;
   modelType?: string;
   threshold?: number;
@@ -91,6 +99,14 @@ function parseArgs(argv: string[]): Args | string {
         break;
       case '--force':
         args.force = true;
+        break;
+      case '--target':
+        args.target = value();
+        if (args.target !== 'cpp' && args.target !== 'torch-like') return `${flag} must be cpp or torch-like`;
+        break;
+      case '--mindie-version':
+        args.mindieVersion = value();
+        if (!args.mindieVersion || !isMindieVersion(args.mindieVersion)) return `${flag} must be v3.0.0.beta.1 or v3.0.0`;
         break;
       case '--dry-run':
         args.dryRun = true;
@@ -156,6 +172,9 @@ export const generateCommand: CliCommand = {
       io.err(`atb-migrate generate: missing <model dir>\n\n${USAGE}`);
       return EXIT.usage;
     }
+    if (args.target === 'cpp') {
+      return runCppTransform({ source: args.modelDir, out: args.out, modelType: args.modelType, version: (args.mindieVersion as MindieVersion | undefined) ?? DEFAULT_MINDIE_VERSION, dryRun: args.dryRun, force: args.force, json: args.json, level: args.level }, io);
+    }
     const log = new Logger(io, args.json ? 'error' : args.level);
     const modelDir = path.resolve(io.cwd, args.modelDir);
     const outDir = args.out ? path.resolve(io.cwd, args.out) : defaultOut(io.cwd);
@@ -179,7 +198,8 @@ export const generateCommand: CliCommand = {
       fallbackLayers = names;
     }
 
-    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m));
+    // Families described under `families:` in ./.atb-migrate.yaml patch or extend the built-in catalogue.
+    const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m), { families: loadNodeFamilies(io.cwd) });
     const problems: Problem[] = [...read.problems];
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');

@@ -12,6 +12,7 @@ import { nodeFileReader } from '../../node/fileReader';
 import { nodeSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { isModelSource, runModelTransform } from './transformModel';
 
 interface Options {
   source: string;
@@ -61,12 +62,15 @@ function parse(argv: string[]): Options | { help: true } | { error: Message } {
 export const transformCommand: CliCommand = {
   name: 'transform',
   summary: msg('cli.transform.summary'),
-  usage: 'atb-migrate transform -s <file.cpp|dir> [--enable-sparse] [--dry-run] [--out-dir D] [--json] [-l debug|info|warning|error] [-h]',
+  usage: 'atb-migrate transform -s <file.cpp|dir> [--enable-sparse] [--dry-run] [--out-dir D] [--json] [-l debug|info|warning|error] [-h]\n       atb-migrate transform -s <model dir> [-atb <cpp|dir>] [--out D] [--mindie-version v3.0.0.beta.1|v3.0.0] [-py [-quant [--quant-disable-names X]]] [-a] [--dry-run] [--force] [--json]',
   async run(argv: string[], io: CliIO): Promise<number> {
+    // A model folder (config.json) or msit's model-scenario flags: the C++/torch-like targets.
+    if (isModelSource(argv, io.cwd) || argv.some((a) => ['-atb', '--atb_model_path', '-py', '--to-python', '-quant', '--to-quant', '-a', '--analyze'].includes(a))) return runModelTransform(argv, io);
     const options = parse(argv);
     const text = (m: Message) => formatMessage(m, io.locale);
     if ('help' in options) {
       io.out(text(msg('quantize.cli.usage')));
+      io.out(text(msg('transform.model.usage')));
       return EXIT.ok;
     }
     if ('error' in options) {

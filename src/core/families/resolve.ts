@@ -16,6 +16,8 @@ export interface WeightEvidence {
   naming: Partial<FamilyNaming>;
   qkvPacking: FamilyFacts['qkvPacking'] | undefined;
   qkvBias: boolean;
+  /** The output projection has a bias tensor. */
+  oBias?: boolean;
   qkNorm: boolean;
   mla: boolean;
   moeModule?: string;
@@ -151,6 +153,18 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
     qkvBias = weights.qkvBias;
     sources.qkvBias = { origin: 'weights', where: `${weights.file}: ${naming.attn}.${naming.qkv[0]}.bias ${qkvBias ? 'present' : 'absent'}` };
   }
+  // The output projection's bias: catalogue, config switch, then the weights.
+  let oBias = facts.oBias;
+  let oBiasWhere = entryWhere;
+  const oKey = first(config, facts.config.oBiasKeys);
+  if (oKey && typeof config[oKey] === 'boolean') {
+    oBias = config[oKey] as boolean;
+    oBiasWhere = sourceOf(oKey);
+  }
+  if (weights?.complete && !weights.mla && weights.oBias !== undefined) {
+    oBias = weights.oBias;
+    oBiasWhere = `${weights.file}: ${naming.attn}.${naming.o}.bias ${oBias ? 'present' : 'absent'}`;
+  }
   let qkNorm = facts.qkNorm;
   sources.qkNorm = cat();
   const qkKey = first(config, facts.config.qkNormKeys);
@@ -197,6 +211,7 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
     activation,
     position,
     qkvBias,
+    oBias,
     qkNorm,
     parallelResidual,
     mla,
@@ -226,10 +241,7 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
   if (norm === 'rms+1') add('norm-plus-one', '(1 + weight)', sources.norm!.where);
   if (norm === 'layer') add('layernorm', 'LayerNorm', sources.norm!.where);
   if (qkvBias && !mla) add('qkv-bias', `${naming.qkv.join('/')}.bias`, sources.qkvBias!.where);
-  if (facts.oBias || (qkvBias && facts.config.qkvBiasKeys?.includes('attention_bias') && facts.id.startsWith('llama'))) {
-    // llama's attention_bias also puts a bias on o_proj.
-    add('o-bias', `${naming.o}.bias`, facts.oBias ? entryWhere : sources.qkvBias!.where);
-  }
+  if (oBias && !mla) add('o-bias', `${naming.o}.bias`, oBiasWhere);
   if (facts.mlpBias || (typeof config.mlp_bias === 'boolean' && config.mlp_bias)) add('mlp-bias', `${naming.mlp}.*.bias`, facts.mlpBias ? entryWhere : sourceOf('mlp_bias'));
   if (qkNorm && !mla) add(facts.qkNormScope === 'projection' ? 'qk-norm-projection' : 'qk-norm', `${naming.qNorm ?? 'q_norm'}/${naming.kNorm ?? 'k_norm'}`, sources.qkNorm!.where);
   if (position === 'alibi') add('alibi', 'ALiBi slopes', sources.position!.where);

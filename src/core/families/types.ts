@@ -111,6 +111,8 @@ export interface ConfigSwitches {
   residualScale?: ScaleFacts;
   /** Config keys whose boolean says q/k/v have a bias (first present wins). */
   qkvBiasKeys?: string[];
+  /** Config keys whose boolean says the output projection has a bias (llama's attention_bias). */
+  oBiasKeys?: string[];
   /** Config keys whose boolean says the per-head q/k norm is used. */
   qkNormKeys?: string[];
   /** Config keys whose boolean turns on the parallel residual. */

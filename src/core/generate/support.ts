@@ -7,6 +7,8 @@ import { msg, type Message } from '../i18n';
 import { QUIRK_IDS, type QuirkId, type QuirkUse } from '../families';
 import type { ModelSpec } from '../modelDir';
 import { TORCH_LIKE_SUPPORT } from './torchLikeSupport';
+import { CPP_SUPPORT } from './cpp/traits';
+import './cpp/messages';
 import './supportMessages';
 
 export type Target = 'torch-like' | 'cpp' | 'onnx';
@@ -24,7 +26,7 @@ export function refuseAll(code: string): CapabilityTable {
 
 const tables: Record<Target, CapabilityTable> = {
   'torch-like': TORCH_LIKE_SUPPORT,
-  cpp: refuseAll('support.not-yet'),
+  cpp: CPP_SUPPORT,
   onnx: refuseAll('support.not-yet'),
 };
 

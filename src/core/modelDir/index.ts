@@ -157,6 +157,8 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   // Multimodal wrappers nest the language model's config (the catalogue says under which key); its own
   // fields win, the top level fills gaps. Nested sub-configs omit fields equal to their class defaults.
   const catalogue = options.families ?? builtinFamilies();
+  // A broken workspace override is reported, not fatal: its bad entries were dropped when loading.
+  for (const p of catalogue.problems) problems.push({ severity: 'warning', code: 'families.catalogue-problem', message: p.message, hint: msg('families.catalogue-problem.hint', { path: p.path, line: p.line + 1 }) });
   let config: Json = top;
   let configPrefix = '';
   const topType = typeof top.model_type === 'string' ? top.model_type : '';
@@ -381,6 +383,7 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
   const family = resolved.family;
   const fam = (key: keyof ResolvedFamily['sources']) => family.sources[key]?.where ?? sourceOf('model_type');
   findings.push({ key: 'family', label: msg('modelDir.f.family'), value: family.catalogued ? family.id : null, source: family.catalogued ? `families.yaml: ${family.id} (${family.source})` : `families.yaml: no entry for "${textType || '?'}"` });
+  findings.push({ key: 'naming', label: msg('modelDir.f.naming'), value: namingDetail(family.naming), source: fam('naming') });
   if (wrapper?.multimodal && languagePrefix) {
     findings.push({ key: 'multimodal', label: msg('modelDir.f.multimodal'), value: `${configPrefix || '(top level)'} -> ${languagePrefix.root}.*`, source: `families.yaml: ${wrapper.id}${known ? `; ${weightFiles[0]}` : ''}` });
   }
@@ -558,13 +561,15 @@ function weightEvidence(layout: WeightLayout, file: string, names: string[]): We
     naming,
     qkvPacking: layout.qkv.length === 1 ? layout.qkvPacking : 'separate',
     qkvBias: layout.qkvBias,
+    oBias: layout.oBias,
     qkNorm: !!(layout.qNorm && layout.kNorm),
     mla: layout.mla,
     moeModule: layout.moeModule,
     hasHead: !!layout.lmHead,
     complete: layout.family !== 'unknown',
     hasLayerModule: (module) => layer0.has(module),
-    normHasBias: !!layout.inputNorm && names.some((n) => n.endsWith(`.${layout.inputNorm}.bias`)),
+    // Layer 0's norm is enough (one lookup, not a pass over every name with a new string each time).
+    normHasBias: !!layout.inputNorm && names.includes(`${layout.root ? layout.root + '.' : ''}${layout.layersKey}.0.${layout.inputNorm}.bias`),
   };
 }
 

@@ -121,6 +121,8 @@ export interface WeightLayout {
   mla: boolean;
   /** Whether q/k/v carry biases in the weights. */
   qkvBias: boolean;
+  /** Whether the output projection carries a bias in the weights. */
+  oBias?: boolean;
   /** Layer indexes seen. */
   layerCount: number;
   /** Layer-0 modules, for messages. */
@@ -188,13 +190,19 @@ function locateLayer(name: string, containers: string[]): { at: number; key: str
 /** Finds the layer stack; with several (vision + text), the one whose depth is `expectedLayers`. */
 function findLayerStack(names: string[], expectedLayers: number | undefined, containers: string[]): { root: string; key: string; count: number; layer0: Set<string>; biases: Set<string> } | undefined {
   const stacks = new Map<string, { root: string; key: string; indexes: Set<number>; layer0: Set<string>; biases: Set<string> }>();
+  // Consecutive names share their stack: reuse it instead of building the root and key strings again.
+  let last: { root: string; key: string; indexes: Set<number>; layer0: Set<string>; biases: Set<string> } | undefined;
   for (const name of names) {
     const hit = locateLayer(name, containers);
     if (!hit) continue;
-    const root = hit.at > 0 ? name.slice(0, hit.at - 1) : '';
-    const id = `${root}|${hit.key}`;
-    let stack = stacks.get(id);
-    if (!stack) stacks.set(id, (stack = { root, key: hit.key, indexes: new Set(), layer0: new Set(), biases: new Set() }));
+    let stack = last;
+    if (!stack || stack.key !== hit.key || hit.at !== (stack.root ? stack.root.length + 1 : 0) || !name.startsWith(stack.root)) {
+      const root = hit.at > 0 ? name.slice(0, hit.at - 1) : '';
+      const id = `${root}|${hit.key}`;
+      stack = stacks.get(id);
+      if (!stack) stacks.set(id, (stack = { root, key: hit.key, indexes: new Set(), layer0: new Set(), biases: new Set() }));
+      last = stack;
+    }
     stack.indexes.add(hit.index);
     if (hit.index === 0) {
       const rest = name.slice(hit.restAt);
@@ -245,6 +253,7 @@ export function detectLayout(names: string[], modelType: string, expectedLayers?
     layout.o = attention.o;
     layout.qkvPacking = attention.packing;
     layout.qkvBias = attention.qkv.some((q) => stack.biases.has(`${attention.attn}.${q}`));
+    layout.oBias = stack.biases.has(`${attention.attn}.${attention.o}`);
     layout.qNorm = c.qNorms.find((n) => has(`${attention.attn}.${n}`));
     layout.kNorm = c.kNorms.find((n) => has(`${attention.attn}.${n}`));
   } else {

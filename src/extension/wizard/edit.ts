@@ -10,6 +10,7 @@ import { generateV3, routerAllowListEdit, useSyntax, type GenerateOptions, type 
 import { formatMessage, toLocale, type Message } from '../../core/i18n';
 import { readModelFolder, type Finding, type Problem, type ReadResult } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
+import { loadNodeFamilies } from '../../node/families';
 import { nodeSyntax } from '../../node/syntax';
 import '../../core/messages';
 
@@ -18,8 +19,14 @@ export const text = (m: Message) => formatMessage(m, toLocale(vscode.env.languag
 export async function readWithProgress(modelDir: string): Promise<ReadResult> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the model folder'), cancellable: false },
-    (progress) => readModelFolder(nodeFileReader, modelDir, (m) => progress.report({ message: text(m) })),
+    (progress) => readModelFolder(nodeFileReader, modelDir, (m) => progress.report({ message: text(m) }), { families: workspaceFamilies(modelDir) }),
   );
+}
+
+/** The family catalogue with the `families:` of the model's workspace folder (trusted workspaces only). */
+export function workspaceFamilies(modelDir: string): ReturnType<typeof loadNodeFamilies> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(modelDir));
+  return loadNodeFamilies(vscode.workspace.isTrusted && folder ? folder.uri.fsPath : undefined);
 }
 
 /** The MindIE-LLM base router next to an atb_llm/models target, when there is one. */
@@ -40,7 +47,7 @@ export interface PreviewEdit {
 
 /** `needsConfirmation: false` is only for tests that apply the edit without the Refactor Preview. */
 export async function buildPreviewEdit(modelDir: string, options: GenerateOptions, addToRouter: boolean, read?: ReadResult, needsConfirmation = true): Promise<PreviewEdit> {
-  const result = read ?? (await readModelFolder(nodeFileReader, modelDir));
+  const result = read ?? (await readModelFolder(nodeFileReader, modelDir, undefined, { families: workspaceFamilies(modelDir) }));
   const problems: Problem[] = [...result.problems];
   const edit = new vscode.WorkspaceEdit();
   if (!result.spec || result.problems.some((p) => p.severity === 'error')) {

@@ -9,7 +9,8 @@ import { MODEL_TYPE_PATTERN, validateModelType } from '../../core/generate';
 import { SAFE_NAME } from '../../core/generate/python';
 import { supportFor } from '../../core/generate/support';
 import { initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
-import { buildPreviewEdit, readWithProgress, routerPathFor, text } from './edit';
+import { readWithProgress, routerPathFor, text } from './edit';
+import { targetById, targetKindViews } from './targets';
 import { wizardStrings } from './strings';
 
 export const VIEW_TYPE = 'atbMigrate.wizard';
@@ -98,6 +99,7 @@ export class WizardPanel {
       switch (message.type) {
         case 'ready':
           if (!this.state.sourceCandidates.length) await this.detectSources();
+          this.state.targetKinds = targetKindViews();
           this.post({ type: 'init', strings: wizardStrings(), state: this.state });
           break;
         case 'saveState':
@@ -180,10 +182,14 @@ export class WizardPanel {
     this.state.sourceDir = dir;
     // Each quirk says what the torch-like generator does with it; refusals are listed with the problems.
     const support = result.spec ? supportFor(result.spec, 'torch-like') : [];
+    // The C++ target refuses a model with any unsupported quirk (nothing is written): say so per quirk too.
+    const cppSupport = result.spec ? supportFor(result.spec, 'cpp') : [];
     const status = (key: string) => {
       const s = support.find((x) => `quirk.${x.quirk.id}` === key);
       if (!s) return '';
-      return s.status === 'implemented' ? ` · ${vscode.l10n.t('generated')}` : ` · ${vscode.l10n.t('refused (TODO raising NotImplementedError)')}`;
+      const c = cppSupport.find((x) => `quirk.${x.quirk.id}` === key);
+      const cpp = c ? ` · ${vscode.l10n.t('C++ graph')}: ${c.status === 'implemented' ? vscode.l10n.t('generated') : vscode.l10n.t('refused (nothing is written)')}` : '';
+      return (s.status === 'implemented' ? ` · ${vscode.l10n.t('generated')}` : ` · ${vscode.l10n.t('refused (TODO raising NotImplementedError)')}`) + cpp;
     };
     this.state.findings = result.findings.map((f) => ({ key: f.key, label: text(f.label), value: (f.value === null ? '—' : String(f.value)) + status(f.key), source: f.source }));
     this.state.problems = result.problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) }));
@@ -204,17 +210,21 @@ export class WizardPanel {
     }
     const invalid = validateModelType(options.modelType);
     if (invalid) return this.post({ type: 'error', message: text(invalid.message) });
+    const target = targetById(options.target);
+    if (!target || (target.versions.length && !target.versions.includes(options.mindieVersion))) {
+      return this.post({ type: 'error', message: vscode.l10n.t('Choose what to generate and, for the C++ graph, a MindIE-LLM version.') });
+    }
     const fallbackLayers = options.fallbackLayers.split(',').map((s) => s.trim()).filter(Boolean);
     const lmHead = options.lmHead.trim();
-    if (fallbackLayers.some((f) => !SAFE_NAME.test(f)) || (lmHead && !SAFE_NAME.test(lmHead)) || !Number.isInteger(options.embeddingParallelThreshold) || options.embeddingParallelThreshold < 1) {
+    if (target.id === 'torch-like' && (fallbackLayers.some((f) => !SAFE_NAME.test(f)) || (lmHead && !SAFE_NAME.test(lmHead)) || !Number.isInteger(options.embeddingParallelThreshold) || options.embeddingParallelThreshold < 1)) {
       return this.post({ type: 'error', message: vscode.l10n.t('Check the options: layer names are dotted identifiers, the threshold a positive whole number.') });
     }
     this.state.options = options;
-    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: 5, modelType: options.modelType } }) });
-    const addToRouter = options.addToRouter && !!routerPathFor(outDir);
+    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: target.id === 'torch-like' ? 5 : 7, modelType: options.modelType } }) });
+    const addToRouter = target.id === 'torch-like' && options.addToRouter && !!routerPathFor(outDir);
     const read = await readWithProgress(sourceDir);
-    const built = await buildPreviewEdit(sourceDir, { outDir, modelType: options.modelType, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined }, addToRouter, read);
-    const problems = built.problems.filter((p) => p.code.startsWith('generate.') || p.severity === 'error');
+    const built = await target.build({ sourceDir, outDir, modelType: options.modelType, version: options.mindieVersion, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined, addToRouter, read });
+    const problems = built.problems.filter((p) => p.code.startsWith('generate.') || p.code.startsWith('cpp.') || p.severity === 'error');
     if (!built.files.length) {
       this.state.preview = { applied: false, files: [], problems: problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) })) };
       this.state.step = 4;
@@ -231,13 +241,16 @@ export class WizardPanel {
     const written = built.files.filter((f) => fs.existsSync(f.path) && fs.readFileSync(f.path, 'utf8') === f.contents && before.get(f.path) !== f.contents);
     const applied = ok && written.length > 0;
     this.generated = written.map((f) => f.path);
+    const nextSteps = applied ? built.nextSteps.map(text) : [];
     this.state.preview = {
       applied,
       files: built.files.map((f) => f.path),
       problems: problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) })),
+      nextSteps,
     };
     this.state.step = 4;
-    this.log.info(`wizard: preview of ${built.files.length} files for ${options.modelType} in ${outDir}: ${applied ? 'applied' : 'discarded'}`);
+    this.log.info(`wizard: preview of ${built.files.length} files (${target.id}${target.versions.length ? ' ' + options.mindieVersion : ''}) for ${options.modelType} in ${outDir}: ${applied ? 'applied' : 'discarded'}`);
+    for (const step of nextSteps) this.log.info(`wizard: ${step}`);
     this.pushState();
   }
 

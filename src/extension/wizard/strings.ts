@@ -4,7 +4,7 @@ import type { StringKey } from '../../webview/protocol';
 /** The webview's text, localized here (vscode.l10n.t; Chinese in l10n/bundle.l10n.zh-cn.json). */
 export function wizardStrings(): Record<StringKey, string> {
   return {
-    title: vscode.l10n.t('Migrate Model to Torch-like Graph'),
+    title: vscode.l10n.t('Migrate Model to MindIE-LLM'),
     step1: vscode.l10n.t('Source'),
     step2: vscode.l10n.t('What we found'),
     step3: vscode.l10n.t('Target'),
@@ -21,7 +21,7 @@ export function wizardStrings(): Record<StringKey, string> {
     noProblems: vscode.l10n.t('No problems.'),
     next: vscode.l10n.t('Next'),
     back: vscode.l10n.t('Back'),
-    targetHelp: vscode.l10n.t('Choose where the package goes: the atb_llm/models folder of a MindIE-LLM checkout, or any output folder. Files go to <folder>/<model type>/.'),
+    targetHelp: vscode.l10n.t('Choose where the files go: the atb_llm/models folder of a MindIE-LLM checkout, or any output folder. Torch-like: <folder>/<model type>/. C++ graph: the checkout\'s examples/atb_models/atb_framework/models/ and atb_llm/models/, or the same layout under an output folder.'),
     checkout: vscode.l10n.t('MindIE-LLM checkout'),
     folder: vscode.l10n.t('Output folder'),
     modelType: vscode.l10n.t('Model type name'),
@@ -40,5 +40,8 @@ export function wizardStrings(): Record<StringKey, string> {
     openFiles: vscode.l10n.t('Open Generated Files'),
     invalidModelType: vscode.l10n.t('Use a lowercase Python identifier (letters, digits, _), not a keyword, without path separators.'),
     cannotGenerate: vscode.l10n.t('The folder has errors (see Problems): nothing can be generated from it.'),
+    targetKind: vscode.l10n.t('What to generate'),
+    mindieVersion: vscode.l10n.t('MindIE-LLM version'),
+    nextSteps: vscode.l10n.t('Next steps'),
   };
 }
