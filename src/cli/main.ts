@@ -2,15 +2,21 @@
  * `atb-migrate <command> ...`: a table of subcommands, each in src/cli/commands/.
  * Flags follow msit's (`-s/--source`, `--enable-sparse`, `-l`) so muscle memory carries over.
  */
-import { analyzeCommand } from './commands/analyze';
-import { generateCommand } from './commands/generate';
-import { rewriteCommand } from './commands/rewrite';
-import { transformCommand } from './commands/transform';
 import { EXIT, processIO, type CliCommand, type CliIO } from './io';
-import { formatMessage } from '../core/i18n';
+import { formatMessage, msg, type Message } from '../core/i18n';
 import '../core/messages';
 
-const COMMANDS: CliCommand[] = [transformCommand, analyzeCommand, generateCommand, rewriteCommand];
+/**
+ * Each command's module (and what it pulls in: the YAML parser, the analysis and generator code)
+ * is required only when that command runs, so `transform` and `--version` do not pay for the
+ * others at start-up.
+ */
+const COMMANDS: { name: string; summary: Message; load: () => CliCommand }[] = [
+  { name: 'transform', summary: msg('cli.transform.summary'), load: () => require('./commands/transform').transformCommand },
+  { name: 'analyze', summary: msg('cli.analyze.summary'), load: () => require('./commands/analyze').analyzeCommand },
+  { name: 'generate', summary: msg('cli.generate.summary'), load: () => require('./commands/generate').generateCommand },
+  { name: 'rewrite', summary: msg('cli.rewrite.summary'), load: () => require('./commands/rewrite').rewriteCommand },
+];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
@@ -22,7 +28,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.out(VERSION);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = COMMANDS.find((c) => c.name === name)?.load();
   if (!command) {
     io.err(`atb-migrate: unknown command '${name}'\n\n${help(io)}`);
     return EXIT.usage;

@@ -25,15 +25,25 @@ function locate([bundled, modulePath]: readonly [string, string], dirs: string[]
   }
 }
 
-export function wasmSources(dirs: string[] = [__dirname, path.join(__dirname, '..', 'dist')]): WasmSources {
+export function wasmSources(dirs: string[] = [__dirname, path.join(__dirname, '..', 'dist')], withPython = true): WasmSources {
   return {
     runtime: locate(FILES.runtime, dirs),
     cpp: fs.readFileSync(locate(FILES.cpp, dirs)),
-    python: fs.readFileSync(locate(FILES.python, dirs)),
+    ...(withPython ? { python: fs.readFileSync(locate(FILES.python, dirs)) } : {}),
   };
 }
 
 let shared: Promise<Syntax> | undefined;
+let cppOnly: Promise<Syntax> | undefined;
+
+/**
+ * A Syntax with the C++ grammar only, for the CLI's transform: compiling the Python grammar's wasm
+ * as well would cost start-up time that a layer run never uses. Shares a full Syntax if one exists.
+ */
+export function nodeCppSyntax(): Promise<Syntax> {
+  cppOnly ??= shared ?? loadSyntax(wasmSources(undefined, false));
+  return cppOnly;
+}
 
 /** The process-wide Syntax, loaded on first use. */
 export function nodeSyntax(): Promise<Syntax> {

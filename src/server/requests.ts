@@ -20,7 +20,7 @@ import type {
   StatsResult,
   VerdictCounts,
 } from '../shared/protocol';
-import { analyzeDocument, analyzeFolder, builtinCatalogPath, quantize, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from './engine';
+import { analyzeDocument, analyzeFolder, builtinCatalogPath, quantize, readinessData, readinessReportJson, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from './engine';
 import { catalogHref } from '../core/catalog';
 import { analyzeOpenDocument } from './modelAnalysis';
 import { openDocumentFor, overlayReader, pathToUri, t, uriToPath, type ServerContext } from './context';
@@ -28,7 +28,7 @@ import { openDocumentFor, overlayReader, pathToUri, t, uriToPath, type ServerCon
 type ModuleNode = NonNullable<AnalysisResult['root']>;
 
 function emptyCounts(): VerdictCounts {
-  return { native: 0, fused: 0, view: 0, unsupported: 0 };
+  return { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 };
 }
 
 function useData(ctx: ServerContext, use: OpUse, uri: string): OperatorUseData {
@@ -115,12 +115,14 @@ export async function handleAnalyze(ctx: ServerContext, params: AnalyzeParams): 
   }
   const root = result.root ? nodeData(ctx, result.root, pathToUri(result.path)) : undefined;
   if (!result.isModelCode && !root) notes.push(t(ctx, msg('server.analysis.noModel', { path: result.path })));
+  const summary = root ? await readinessData(target.kind === 'file' ? target.result : target.folder, overlayReader(ctx), ctx.locale) : undefined;
   return {
     uri: params.uri,
     isModelCode: result.isModelCode || root !== undefined,
     modelClasses: result.modelClasses,
     root,
     totals: totalsOf(result.uses),
+    ...(summary ? { summary } : {}),
     notes,
   };
 }
@@ -132,7 +134,8 @@ export async function handleExportReport(ctx: ServerContext, params: ExportRepor
   if (!result.root || typeof params.outDir !== 'string' || !path.isAbsolute(params.outDir)) {
     return { files: [], refusal: t(ctx, msg('server.report.nothing', { path: result.path })) };
   }
-  const files = toReports(target.kind === 'file' ? target.result : target.folder, params.outDir);
+  const input = target.kind === 'file' ? target.result : target.folder;
+  const files = toReports(input, params.outDir, ['json', 'csv'], await readinessReportJson(input, overlayReader(ctx), ctx.locale));
   return { files: files.map(fileData) };
 }
 
@@ -150,7 +153,8 @@ export async function handleQuantize(ctx: ServerContext, params: QuantizeParams)
       const r = outcome.report;
       out.reports.push({
         ...r,
-        summary: t(ctx, msg('server.quantize.summary', { input: path.basename(r.input), outputs: r.outputs.map((o) => path.basename(o)).join(', '), added: r.addedTensors.length })),
+        // Notes (e.g. fields the model code must set) ride on the summary the extension logs.
+        summary: [t(ctx, msg('server.quantize.summary', { input: path.basename(r.input), outputs: r.outputs.map((o) => path.basename(o)).join(', '), added: r.addedTensors.length })), ...r.notes.map((n) => t(ctx, n))].join(' '),
       });
     } else {
       out.refusals.push({ uri: pathToUri(outcome.refusal.path ?? input), code: outcome.refusal.code, message: t(ctx, outcome.refusal.message) });

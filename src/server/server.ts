@@ -218,7 +218,7 @@ export function startServer(connection: Connection): void {
 
   // ---- custom requests (src/shared/protocol.ts) ----
   connection.onRequest(Analyze.method, (p) =>
-    guarded('atb/analyze', { uri: String((p as { uri?: unknown })?.uri), isModelCode: false, modelClasses: [], totals: { native: 0, fused: 0, view: 0, unsupported: 0 }, notes: [] }, () =>
+    guarded('atb/analyze', { uri: String((p as { uri?: unknown })?.uri), isModelCode: false, modelClasses: [], totals: { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 }, notes: [] }, () =>
       handleAnalyze(ready(), p as never),
     ),
   );

@@ -20,7 +20,8 @@ function request<P, R>(method: string): Request<P, R> {
 }
 
 export type { QuantMode };
-export type Verdict = 'native' | 'fused' | 'view' | 'unsupported';
+/** `host`: done by MindIE in Python on the host (position ids, masks, cos/sin tables); never a diagnostic. */
+export type Verdict = 'native' | 'fused' | 'view' | 'host' | 'unsupported';
 export type VerdictCounts = Record<Verdict, number>;
 
 /** `initializationOptions` the client sends. */
@@ -74,6 +75,15 @@ export interface ModuleNodeData {
   counts: VerdictCounts;
 }
 
+/** The readiness summary shown at the top of the Operator Support view (strings localized by the server). */
+export interface ReadinessData {
+  counts: VerdictCounts;
+  /** The decoder parts line and the generators line, ready to show. */
+  lines: string[];
+  parts: { part: string; variant?: string; status: 'atb' | 'partial' | 'absent'; label: string; atbOps: string[]; unsupported: string[] }[];
+  targets: { target: string; status: 'supported' | 'refused' | 'unknown'; label: string; reasons: string[] }[];
+}
+
 export interface AnalyzeResult {
   uri: string;
   /** False when the file/folder holds no model code (the tree view then shows its welcome). */
@@ -81,6 +91,8 @@ export interface AnalyzeResult {
   modelClasses: string[];
   root?: ModuleNodeData;
   totals: VerdictCounts;
+  /** Counts, decoder parts on ATB building blocks, generator support per target (model code only). */
+  summary?: ReadinessData;
   /** Localized notes (e.g. files skipped, no config.json). */
   notes: string[];
 }

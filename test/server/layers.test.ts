@@ -124,6 +124,36 @@ describe('language server: quantize code actions and layer diagnostics', functio
   });
 });
 
+describe('language server: a layer whose header is found by #include (llama_adapter shape)', function () {
+  this.timeout(60000);
+  it('offers the actions on the .cpp, names the outputs after it; a folder request skips it with the reason', async function () {
+    if (!fs.existsSync(path.join(LAYERS, 'packed-rope'))) this.skip();
+    const root = tempWorkspace([]);
+    const dir = path.join(root, 'layer');
+    fs.mkdirSync(dir, { recursive: true });
+    const src = path.join(LAYERS, 'packed-rope', 'flash_attention_rope_layer');
+    const cpp = fs.readFileSync(src + '.cpp', 'utf8').replace('#include "flash_attention_rope_layer.h"', '#include "layer.h"');
+    assert.ok(cpp.includes('#include "layer.h"'));
+    fs.writeFileSync(path.join(dir, 'decoder_layer.cpp'), cpp);
+    fs.copyFileSync(src + '.h', path.join(dir, 'layer.h'));
+    const server = await TestServer.start({ root });
+    try {
+      const uri = server.open(path.join(dir, 'decoder_layer.cpp'));
+      const kinds = (await server.codeActions(uri, WHOLE_FILE)).map((a) => a.kind).sort();
+      assert.deepStrictEqual(kinds, [W8A8, W8A8SC]);
+      const one = await server.request<QuantizeResult>('atb/quantize', { uris: [uri], mode: 'w8a8' });
+      assert.deepStrictEqual(one.files.map((f) => path.basename(new URL(f.uri).pathname)).sort(), ['quant_decoder_layer.cpp', 'quant_decoder_layer.h']);
+      assert.match(one.files.find((f) => f.uri.endsWith('.cpp'))!.contents, /#include "quant_decoder_layer\.h"/);
+      const folder = await server.request<QuantizeResult>('atb/quantize', { uris: [uriOf(dir)], mode: 'w8a8' });
+      assert.deepStrictEqual(folder.files, []);
+      assert.ok(folder.skipped.some((s) => s.uri.endsWith('decoder_layer.cpp') && /layer\.h/.test(s.reason) && /#include/.test(s.reason)), JSON.stringify(folder.skipped));
+    } finally {
+      await server.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('language server: quantize messages in Chinese', function () {
   this.timeout(60000);
   it('localizes action titles and refusal reasons', async function () {

@@ -74,13 +74,17 @@ describe('quantize: shapes of the real old-style layers', function () {
       });
     }
 
-    it('still refuses when neither from_json nor a Create function reads the json', () => {
+    it('when nothing in the layer reads the json (the model fills the param), declares the scalars and says where to set them', () => {
       const input = fixtureInput('create-reads-json');
       const start = input.headerText!.indexOf('static atb::Operation *CreateFusionPALayer');
       const end = input.headerText!.indexOf('class FusionPALayerBinder');
       const headerText = input.headerText!.slice(0, start) + input.headerText!.slice(end);
-      const outcome = quantizeLayer(syntax, { ...input, headerText }, 'w8a8');
-      assert.ok(!outcome.ok && outcome.refusal.code === 'quantize.no-from-json', JSON.stringify(!outcome.ok && outcome.refusal));
+      const r = ok(quantizeLayer(syntax, { ...input, headerText }, 'w8a8'));
+      assert.ok(structFields(syntax, r.files[1].contents, 'QuantFusionPALayerParam').includes('oProjInputScale'));
+      assert.ok(!r.files[1].contents.includes('paramJson["oProjInputScale"]'));
+      assert.deepStrictEqual(r.report.notes.map((n) => n.code), ['quantize.note.set-scalars']);
+      const en = formatMessage(r.report.notes[0], 'en');
+      assert.ok(en.includes('FusionPALayerParam') && en.includes('downProjInputOffset'), en);
     });
 
     it('moves the V1 helpers with their extra fields (backend, rankRoot, hcclComm, transposeB) and adds IN_HOLDER', () => {

@@ -83,11 +83,12 @@ describe('atb-migrate transform (CLI, in-process)', function () {
   });
 
   it('a refused layer: exit 1, the reason with its code on stderr, nothing written', async () => {
-    copyCase('layernorm', tmp);
+    copyCase('unrolled-mlp', tmp);
     const before = tree(tmp);
-    const r = await cli(['-s', 'flash_attention_layer.cpp'], tmp);
+    const r = await cli(['-s', 'gpt_layer.cpp'], tmp);
     assert.strictEqual(r.code, 1);
-    assert.ok(r.err.includes('[quantize.layer-norm]'), r.err);
+    assert.ok(r.err.includes('[quantize.unrolled-mlp]'), r.err);
+    assert.ok(/gpt_layer\.cpp:\d+: refused/.test(r.err), 'file:line of the obstacle');
     assert.deepStrictEqual(tree(tmp), before);
   });
 
@@ -118,7 +119,7 @@ describe('atb-migrate transform (CLI, in-process)', function () {
   it('folder mode: converts pairs, skips quant names and lone .cpp files with reasons, refuses the rest (exit 1)', async () => {
     copyCase('packed-rope', tmp);
     copyCase('already-quantized', tmp);
-    copyCase('layernorm', tmp, 'starcoder_layer');
+    copyCase('unrolled-mlp', tmp, 'gpt_style_layer');
     fs.copyFileSync(path.join(FIXTURES, 'separate-qkv', 'flash_attention_layer.cpp'), path.join(tmp, 'lonely_layer.cpp'));
     fs.writeFileSync(path.join(tmp, 'notes.txt'), 'not a layer');
     const r = await cli(['-s', '.', '--json'], tmp);
@@ -131,8 +132,8 @@ describe('atb-migrate transform (CLI, in-process)', function () {
     assert.strictEqual(converted.addedTensors.length, 11);
     assert.deepStrictEqual(converted.counts.find((c: { name: string }) => c.name === 'IN_TENSOR_COUNT'), { name: 'IN_TENSOR_COUNT', before: 17, after: 28 });
     assert.ok(converted.renamed.some((x: { from: string; to: string }) => x.from === 'FlashAttentionRopeLayer' && x.to === 'QuantFlashAttentionRopeLayer'));
-    assert.deepStrictEqual(summary.refused.map((x: { input: string; code: string }) => [path.basename(x.input), x.code]), [['starcoder_layer.cpp', 'quantize.layer-norm']]);
-    assert.ok(summary.refused[0].message.includes('LayerNorm'));
+    assert.deepStrictEqual(summary.refused.map((x: { input: string; code: string }) => [path.basename(x.input), x.code]), [['gpt_style_layer.cpp', 'quantize.unrolled-mlp']]);
+    assert.ok(summary.refused[0].message.includes('MLP'));
     assert.deepStrictEqual(
       summary.skipped.map((s: { path: string; code: string }) => [path.basename(s.path), s.code]),
       [
@@ -141,7 +142,7 @@ describe('atb-migrate transform (CLI, in-process)', function () {
       ],
     );
     assert.deepStrictEqual(summary.written.map((w: string) => path.basename(w)).sort(), ['quant_flash_attention_rope_layer.cpp', 'quant_flash_attention_rope_layer.h']);
-    assert.ok(!tree(tmp).some((f) => f.startsWith('quant_starcoder')), 'refused layer not written');
+    assert.ok(!tree(tmp).some((f) => f.startsWith('quant_gpt_style')), 'refused layer not written');
   });
 
   it('--json messages follow the locale', async () => {

@@ -32,15 +32,8 @@ interface ModelArgs {
   level: LogLevel;
 }
 
-/** True when `-s` names a folder with config.json: the model scenarios, not the layer rewrite. */
-export function isModelSource(argv: string[], cwd: string): boolean {
-  const i = argv.findIndex((a) => a === '-s' || a === '--source' || a.startsWith('--source='));
-  if (i < 0) return false;
-  const value = argv[i].startsWith('--source=') ? argv[i].slice('--source='.length) : argv[i + 1];
-  if (!value) return false;
-  const dir = path.resolve(cwd, value);
-  return fs.existsSync(path.join(dir, 'config.json'));
-}
+// isModelSource lives in ./transformSource (cheap to load: the layer mode needs it at start-up).
+export { isModelSource } from './transformSource';
 
 function parse(argv: string[]): ModelArgs | { error: Message } {
   const a: Partial<ModelArgs> & { version: MindieVersion } = { toPython: false, toQuant: false, analyze: false, enableSparse: false, version: DEFAULT_MINDIE_VERSION, dryRun: false, force: false, json: false, level: 'info' };

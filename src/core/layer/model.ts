@@ -29,7 +29,17 @@ export interface TensorEnum {
   nameNode: Node | null;
   node: Node;
   entries: EnumEntry[];
+  /**
+   * Names of all the enums the ids live in: usually one; falcon 7b and bloom split them into
+   * In/Out/Internal enums chained by `..._MAX` sentinels (`OUT_LAYER_OUT = IN_TENSOR_MAX`).
+   */
+  names: string[];
+  /** `IN_TENSOR_MAX`-style end markers: not tensors; counts written as sentinel arithmetic follow the enum. */
+  sentinels: EnumEntry[];
 }
+
+/** An enum end marker (`IN_TENSOR_MAX`, `INTERNAL_TENSOR_MAX`), not a tensor id. */
+export const SENTINEL = /_MAX$/;
 
 export interface CountConst {
   file: FileKey;
@@ -224,23 +234,44 @@ function stripSpace(text: string): string {
 }
 
 function findEnum(file: SourceFile): TensorEnum | undefined {
+  const found: { node: Node; entries: EnumEntry[]; sentinels: EnumEntry[] }[] = [];
   for (const node of ofType(file.tree.rootNode, ['enum_specifier'])) {
     const body = node.childForFieldName('body');
     if (!body) continue;
     const entries: EnumEntry[] = [];
+    const sentinels: EnumEntry[] = [];
     for (const e of body.namedChildren) {
       if (e?.type !== 'enumerator') continue;
       // An enumerator's text starts with its name (`IN_X` or `IN_X = 0`).
       const name = /^\w+/.exec(e.text)?.[0];
       if (!name) continue;
-      entries.push({ name, node: e, kind: entryKind(name) });
+      (SENTINEL.test(name) ? sentinels : entries).push({ name, node: e, kind: entryKind(name) });
     }
-    if (entries.some((e) => e.kind === 'in') && entries.some((e) => e.kind === 'out')) {
-      const nameNode = node.childForFieldName('name');
-      return { file: file.key, name: nameNode?.text ?? '', nameNode, node, entries };
-    }
+    found.push({ node, entries, sentinels });
   }
-  return undefined;
+  const make = (parts: typeof found): TensorEnum => {
+    const nameNode = parts[0].node.childForFieldName('name');
+    return {
+      file: file.key,
+      name: nameNode?.text ?? '',
+      nameNode,
+      node: parts[0].node,
+      entries: parts.flatMap((p) => p.entries),
+      names: parts.map((p) => p.node.childForFieldName('name')?.text ?? '').filter(Boolean),
+      sentinels: parts.flatMap((p) => p.sentinels),
+    };
+  };
+  const has = (p: (typeof found)[number], kind: EntryKind) => p.entries.some((e) => e.kind === kind);
+  const whole = found.find((p) => has(p, 'in') && has(p, 'out'));
+  if (whole) return make([whole]);
+  // Split enums: an In enum followed by an Out enum (and an intermediate one) chained by sentinels.
+  const inAt = found.findIndex((p) => has(p, 'in') && p.entries.every((e) => e.kind === 'in') && p.sentinels.length);
+  const out = found[inAt + 1];
+  if (inAt < 0 || !out || !has(out, 'out') || out.entries.some((e) => e.kind === 'in')) return undefined;
+  const inter = found[inAt + 2];
+  const parts = [found[inAt], out];
+  if (inter && inter.entries.length && inter.entries.every((e) => e.kind === 'inter')) parts.push(inter);
+  return make(parts);
 }
 
 const COUNT_NAME = /^(IN|OUT|INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_(COUNT|NUM)$|^NODE_(COUNT|NUM)$/;
@@ -287,7 +318,7 @@ function idList(value: Node): IdList | undefined {
   return { list: value, items, names: items.map((n) => n.text) };
 }
 
-function enclosingStatement(node: Node): Node {
+export function enclosingStatement(node: Node): Node {
   let cur: Node | null = node;
   while (cur && cur.type !== 'expression_statement' && cur.type !== 'declaration') cur = cur.parent;
   return cur ?? node;

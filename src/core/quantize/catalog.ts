@@ -45,6 +45,15 @@ export interface HelperLayout {
   /** Field prefix of the quant params of the op-quantized input, and the layer-param scalar stem. */
   quantParam: string;
   scalarStem: string;
+  /**
+   * Quant params of linears whose input the norm already quantized (no quant op of their own). The
+   * hand-written MLPs disagree: internlm 20b, llama anti_quant, llama_pa anti_quant_paged, starcoder
+   * and telechat set `quantUpParam` (quantType INT8, isQuantOp false), baichuan2 7b/13b leave it at
+   * its default; the rewrite follows the majority.
+   */
+  normQuantized?: string[];
+  /** The switches that turn the helper's linears to int8 (default `isQuant`). */
+  quantFlags?: string[];
 }
 
 export const HELPERS: Record<string, HelperLayout> = {
@@ -67,8 +76,48 @@ export const HELPERS: Record<string, HelperLayout> = {
     index: [10, 11, 12],
     quantParam: 'quantDownParam',
     scalarStem: 'downProj',
+    normQuantized: ['quantUpParam'],
   },
 };
+
+/**
+ * Model-local helpers read from their own headers, by fully qualified call. telechat's
+ * (models/telechat/operation/parallel_layer_v2.h, mlp_gate_v2.h) share the field names of the common
+ * V2 helpers but have fewer slots and per-linear switches; its hand-written quant_layer.cpp fills
+ * deqScale at slot 3 of the row helper and deq up/gate/down at 4-6, biases at 7-9 of the MLP.
+ */
+export const MODEL_LOCAL_HELPERS: Record<string, { role: 'row' | 'mlp'; layout: HelperLayout }> = {
+  'atb_speed::telechat::RowParallelLinearV2': {
+    role: 'row',
+    layout: { name: 'atb_speed::telechat::RowParallelLinearV2', slots: 5, weights: [1], bias: [2], deqScale: [3], index: [4], quantParam: 'quantParam', scalarStem: 'oProj' },
+  },
+  'atb_speed::telechat::MlpGateLayerV2': {
+    role: 'mlp',
+    layout: {
+      name: 'atb_speed::telechat::MlpGateLayerV2',
+      slots: 13,
+      weights: [1, 2, 3],
+      deqScale: [4, 5, 6],
+      bias: [7, 8, 9],
+      index: [10, 11, 12],
+      quantParam: 'quantDownParam',
+      scalarStem: 'downProj',
+      normQuantized: ['quantUpParam', 'quantGateParam'],
+      quantFlags: ['isUpQuant', 'isGateQuant', 'isDownQuant'],
+    },
+  },
+};
+
+export function modelLocalHelper(qualified: string): { role: 'row' | 'mlp'; layout: HelperLayout } | undefined {
+  const q = qualified.replace(/\s+/g, '').replace(/^::/, '');
+  return MODEL_LOCAL_HELPERS[q] ?? MODEL_LOCAL_HELPERS[`atb_speed::${q}`];
+}
+
+/**
+ * An unrolled MLP (Linear + Activation + RowParallelLinearV2, gptneox) quantizes its down projection
+ * through the row helper's own quant op; its scalars are those of the MLP down projection.
+ */
+export const ROW_AS_MLP_DOWN: HelperLayout = { ...HELPERS.RowParallelLinearV2, scalarStem: 'downProj' };
 
 /**
  * Namespaces the shared helpers above live in (`layers/*.h`). A call qualified with any other
@@ -121,19 +170,54 @@ export const V1_MIGRATIONS: Record<string, V1Migration> = {
     paramV2: 'MlpGateParamV2',
     header: ['layers/mlp_gate.h', 'layers/mlp_gate_v2.h'],
     fieldMoves: { rank: 'commDownParam.rank', rankSize: 'commDownParam.rankSize', rankRoot: 'commDownParam.rankRoot', hcclComm: 'commDownParam.hcclComm', backend: 'commDownParam.backend' },
-    slotMaps: { 4: [0, 1, 2, 3], 7: [0, 1, 2, 3, 7, 8, 9] }, // [x, up, gate, down(, biasUp, biasGate, biasDown)]
+    // [x, up, gate, down(, biasUp, biasGate, biasDown)]; with isPack the V1 helper takes the packed
+    // gate-up weight in the up slot and has no gate slot: [x, gateUp, down(, biasUp, biasDown)].
+    slotMaps: { 3: [0, 1, 3], 4: [0, 1, 2, 3], 5: [0, 1, 3, 7, 9], 7: [0, 1, 2, 3, 7, 8, 9] },
   },
 };
 export const HOLDER_ENTRY = 'IN_HOLDER';
 
+/**
+ * Model-local helpers whose meaning a hand-written quant twin shows, moved to the shared V2 helper
+ * the twin uses. `atb_speed::llama::MlpGateLayer` (models/llama/operation/anti_mlp.h, the MLP of
+ * the anti-outlier float layers) takes [x, up, gate, down, biasUp, biasGate]; llama/layer/
+ * anti_quant_layer.cpp replaces it with the common MlpGateLayerV2 and those biases in its bias slots.
+ */
+export interface ModelLocalMigration extends V1Migration {
+  /** Fully qualified V2 call and param type that replace the model-local ones. */
+  call: string;
+  param: string;
+}
+export const MODEL_LOCAL_MIGRATIONS: Record<string, ModelLocalMigration> = {
+  'atb_speed::llama::MlpGateLayer': {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'MlpGateParam',
+    paramV2: 'MlpGateParamV2',
+    call: 'atb_speed::common::MlpGateLayerV2',
+    param: 'atb_speed::common::MlpGateParamV2',
+    header: ['models/llama/operation/anti_mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: V1_MIGRATIONS.MlpGateLayer.fieldMoves,
+    slotMaps: { 6: [0, 1, 2, 3, 7, 8] },
+  },
+};
+
+/** The migration for a helper call, by its qualified name (model-local first, then shared V1). */
+export function migrationFor(qualified: string, creator: string): V1Migration | ModelLocalMigration | undefined {
+  const q = qualified.replace(/^::/, '');
+  const local = MODEL_LOCAL_MIGRATIONS[q] ?? MODEL_LOCAL_MIGRATIONS[`atb_speed::${q}`];
+  if (local) return local;
+  return COMMON_HELPER_NAMESPACES.has(helperNamespace(qualified)) ? V1_MIGRATIONS[creator] : undefined;
+}
+
+/** The Elewise type that an anti-outlier float layer uses to add its norm bias after the norm. */
+export const ANTI_OUTLIER_ADD = 'ELEWISE_ADD';
+export const ELEWISE_PARAM = 'ElewiseParam';
+
 /** Fields set on a V2 helper's param to make it quantized (values use `{scale}`/`{offset}`/`{param}`). */
 export function helperQuantFields(h: HelperLayout, mode: QuantMode, layerParam: string): [string, string][] {
-  const fields: [string, string][] = [
-    ['isBias', 'true'],
-    ['isQuant', 'true'],
-    ['transposeB', 'true'],
-  ];
+  const fields: [string, string][] = [['isBias', 'true'], ...(h.quantFlags ?? ['isQuant']).map((f): [string, string] => [f, 'true']), ['transposeB', 'true']];
   if (mode === 'w8a8sc') fields.push(['isSparse', 'true']);
+  for (const p of h.normQuantized ?? []) fields.push([`${p}.quantType`, QUANT_INT8], [`${p}.isQuantOp`, 'false']);
   fields.push(
     [`${h.quantParam}.quantType`, QUANT_INT8],
     [`${h.quantParam}.isQuantOp`, 'true'],
@@ -170,5 +254,9 @@ export const NEW_STYLE_MARKERS = ['packQuantType', 'linearQuantType'];
 export const NEW_STYLE_BASE = /DecoderLayer/;
 /** Evidence that a layer is already quantized. */
 export const QUANT_MARKERS = ['QUANT_INT8', 'LINEAR_INT8INT8_INT32_FP16', 'LinearSparseParam', 'ELEWISE_QUANT'];
-export const QUANT_ENTRY = /_DEQSCALE$|_DEQ_SCALE$|^IN_BETA$/;
+export const QUANT_ENTRY = /_DEQSCALE$|_DEQ_SCALE$/;
+/** An IN_BETA read by a norm is a quant norm's offset; read by an Add it is anti-outlier smoothing. */
+export const BETA_NAME = /^IN_BETA$/;
 export const QUANT_FLAG = /quant|sparse/i;
+/** Operations that run on already-quantized weights (contrib's and glm 130b's W8A16, llama2 70b's W8A8). */
+export const QUANTIZED_OP = /W\d+A\d+|Quant/;

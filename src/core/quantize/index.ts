@@ -6,7 +6,7 @@
 import type { FileReader, GeneratedFile, Range, Refusal } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax } from '../syntax';
-import { analyzeLayer, firstSyntaxError, freeModel, type LayerModel } from '../layer/model';
+import { analyzeLayer, firstSyntaxError, freeModel, ofType, parseFile, type LayerModel } from '../layer/model';
 import { NAMING, type QuantMode } from './catalog';
 import { RefuseError, rewriteLayer } from './rewrite';
 import './messages';
@@ -25,6 +25,8 @@ export interface QuantizeReport {
   mode: QuantMode;
   outputs: string[];
   addedTensors: string[];
+  /** What the user still has to do outside the generated files. */
+  notes: Message[];
   counts: { name: string; before: number; after: number }[];
   renamed: { from: string; to: string }[];
 }
@@ -89,10 +91,14 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
     }
     const outputs = quantizeOutputPaths(input.cppPath, mode);
     const h = splitPath(input.headerPath);
+    const c = splitPath(input.cppPath);
     const result = rewriteLayer(model, mode, {
       headerBase: h.base,
       headerFile: h.base + h.ext,
-      outHeaderFile: NAMING[mode].file + h.base + h.ext,
+      // The output header is named after the .cpp: a header shared by several layers (found by
+      // #include) gets one renamed copy per layer, with its own include guard.
+      outHeaderFile: splitPath(outputs.h).base + '.h',
+      ...(h.base !== c.base ? { guardStem: c.base } : {}),
     });
     return {
       ok: true,
@@ -105,6 +111,7 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
         mode,
         outputs: [outputs.cpp, outputs.h],
         addedTensors: result.addedTensors,
+        notes: result.notes,
         counts: result.counts,
         renamed: result.renamed,
       },
@@ -134,6 +141,34 @@ function headerOf(cppPath: string): string {
   return `${dir}${base}.h`;
 }
 
+/**
+ * Headers the .cpp includes with quotes that exist in its own folder (`#include "layer.h"` in
+ * llama_adapter), read from the syntax tree. Used when the same-named header is missing.
+ */
+async function includedLocalHeaders(syntax: Syntax, reader: FileReader, cppPath: string, cppText: string): Promise<string[]> {
+  const { dir } = splitPath(cppPath);
+  let file;
+  try {
+    file = parseFile(syntax, 'cpp', cppText);
+  } catch {
+    return [];
+  }
+  try {
+    const out: string[] = [];
+    for (const inc of ofType(file.tree.rootNode, ['preproc_include'])) {
+      const p = inc.childForFieldName('path');
+      if (p?.type !== 'string_literal') continue;
+      const name = p.text.slice(1, -1);
+      const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+      if (!/\.(h|hpp)$/i.test(base) || out.includes(dir + base)) continue;
+      if ((await safe(reader.size(dir + base))) !== undefined) out.push(dir + base);
+    }
+    return out;
+  } finally {
+    file.tree.delete();
+  }
+}
+
 function joinPath(dir: string, name: string): string {
   return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
 }
@@ -151,16 +186,24 @@ export async function quantizePaths(
   const results: { input: string; outcome: QuantizeOutcome }[] = [];
   const skipped: { path: string; reason: Message }[] = [];
   const seen = new Set<string>();
-  const convert = async (cppPath: string) => {
+  /** `byInclude`: a file named on its own may find its header through its #include (not in folder mode). */
+  const convert = async (cppPath: string, byInclude = false) => {
     if (seen.has(cppPath)) return;
     seen.add(cppPath);
-    const headerPath = headerOf(cppPath);
+    let headerPath = headerOf(cppPath);
     const cppText = await safe(reader.readText(cppPath));
     if (cppText === undefined) {
       skipped.push({ path: cppPath, reason: msg('quantize.skip.missing') });
       return;
     }
-    const headerText = await safe(reader.readText(headerPath));
+    let headerText = await safe(reader.readText(headerPath));
+    if (headerText === undefined && byInclude && !textProblem(cppPath, cppText)) {
+      const found = await includedLocalHeaders(syntax, reader, cppPath, cppText);
+      if (found.length === 1) {
+        headerPath = found[0];
+        headerText = await safe(reader.readText(headerPath));
+      }
+    }
     let outcome: QuantizeOutcome;
     try {
       outcome = quantizeLayer(syntax, { cppPath, cppText, headerPath, headerText }, mode);
@@ -178,13 +221,18 @@ export async function quantizePaths(
         if (ext !== '.cpp') continue;
         const full = joinPath(p, name);
         if (/quant/i.test(base)) skipped.push({ path: full, reason: msg('quantize.skip.quant-name') });
-        else if (!names.has(base + '.h')) skipped.push({ path: full, reason: msg('quantize.skip.no-header') });
-        else await convert(full);
+        else if (!names.has(base + '.h')) {
+          // msit's folder rule stays; say when the file has a header of another name it could use.
+          const text = await safe(reader.readText(full));
+          const found = text === undefined || textProblem(full, text) ? [] : await includedLocalHeaders(syntax, reader, full, text);
+          const header = found.length === 1 ? splitPath(found[0]) : undefined;
+          skipped.push({ path: full, reason: header ? msg('quantize.skip.header-by-include', { header: header.base + header.ext }) : msg('quantize.skip.no-header') });
+        } else await convert(full);
       }
       continue;
     }
     const { dir, base, ext } = splitPath(p);
-    if (ext === '.cpp') await convert(p);
+    if (ext === '.cpp') await convert(p, true);
     else if (ext === '.h') {
       const cpp = `${dir}${base}.cpp`;
       if ((await safe(reader.size(cpp))) === undefined) {

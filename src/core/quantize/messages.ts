@@ -18,10 +18,20 @@ export default registerMessages({
       'Node `{node}` uses the V1 helper {helper}, which has no quant fields; move it to {v2} (its header, param type and slot layout) first.',
     'quantize.model-local-helper':
       'Node `{node}` calls the model-local helper {helper}, not the shared atb_speed::common one of the same name: its fields and input slots differ, so the rewrite leaves it alone. Quantize it by hand following that helper\'s header.',
-    'quantize.layer-norm':
-      'Node `{node}` is a LayerNorm: the W8A8 rewrite quantizes RmsNorm-based layers only (LayerNorm has no IN_BETA quant input).',
+    'quantize.layer-norm-output':
+      'LayerNorm node `{node}` writes {outputs}: a quantizing LayerNorm adds an int8 output next to one intermediate float output, so the rewrite needs exactly one intermediate output there.',
+    'quantize.layer-norm-no-bias':
+      'LayerNorm node `{node}` has {actual} inputs, no bias: its bias is the quant beta (offset) of the int8 output, so give it a bias input (zeros) first.',
     'quantize.unrolled-mlp':
-      'Node `{node}` is part of an unrolled MLP (separate Linear/Activation nodes): its down projection has no quant op; use MlpGateLayerV2 first.',
+      'Node `{node}` is part of an unrolled MLP (separate Linear/Activation nodes): its down projection is not a RowParallelLinearV2 (the only linear with its own activation-quant op), so it cannot be quantized without adding a node; use MlpGateLayerV2 or RowParallelLinearV2 first.',
+    'quantize.anti-outlier-shared':
+      'The anti-outlier sum {tensor} is also read by `{node}`, which stays float: folding the bias into the quantizing norm would change that node\'s input. Give it its own Add first.',
+    'quantize.anti-outlier-node-index':
+      'The anti-outlier Add node `{node}` is not taken with `opGraph.nodes.at(nodeId++)`: removing it would shift fixed node indices, so fold it into the norm by hand.',
+    'quantize.model-local-op':
+      'Node `{node}` runs {creator} on the weight {weight}: an operation built outside this layer, with no quant inputs, and no hand-written quant twin shows what quantizing it means, so the rewrite does not guess. Give that operation a quant version (or use the common RowParallelLinearV2 / MlpGateLayerV2) and convert again.',
+    'quantize.float-input-linear':
+      'Node `{node}` is a plain Linear reading the float tensor {input}, not the output of a quantizing norm: an INT8 linear there needs its own quant node, which the rewrite does not invent. Make it a RowParallelLinearV2 (it quantizes its own input) or quantize it by hand.',
     'quantize.unsupported-node':
       'Node `{node}` ({creator}) takes weights the rewrite does not know how to quantize; read its helper and quantize it by hand.',
     'quantize.missing-part': 'The layer has no {part}; the W8A8 rewrite needs input norm, QKV linear(s), o_proj, post-attention norm and MLP.',
@@ -33,10 +43,13 @@ export default registerMessages({
     'quantize.count-not-literal': '{name} is not a number literal ({text}); update it by hand.',
     'quantize.no-param-struct': 'The param struct {name} was not found in the .h or .cpp.',
     'quantize.no-from-json': 'No from_json for {name} was found; the new quant scalars could not be read.',
+    'quantize.note.set-scalars':
+      'The layer does not read {struct} from JSON (the model code fills it): set the new fields {names} there from the quant description, or the defaults (scale 1, offset 0) are used.',
     'quantize.name-collision': 'The new tensor name {name} already exists in the enum.',
     'quantize.internal': 'The rewrite failed unexpectedly: {detail}',
     'quantize.skip.quant-name': 'its name contains "quant" (already a quant layer)',
     'quantize.skip.no-header': 'no same-named .h next to it',
+    'quantize.skip.header-by-include': 'no same-named .h (folder mode follows msit); its header {header} is found by #include when you convert this file on its own',
     'quantize.skip.not-layer-file': 'not a .cpp or .h file',
     'quantize.skip.missing': 'not found',
     'quantize.skip.no-cpp': 'no same-named .cpp next to this header',
@@ -50,6 +63,7 @@ export default registerMessages({
     'quantize.cli.added': '{input}: added {count} input tensors; IN_TENSOR_COUNT {before} -> {after}',
     'quantize.cli.tensors': '{input}: new input tensors: {names}',
     'quantize.cli.renamed': '{input}: renamed {from} -> {to}',
+    'quantize.cli.note': '{input}: note: {note}',
     'quantize.cli.summary': '{converted} converted, {refused} refused, {skipped} skipped.',
     'quantize.cli.nothing-written': 'Nothing was written.',
     'quantize.cli.write-failed': 'Could not write {path}: {detail}',
@@ -69,8 +83,15 @@ export default registerMessages({
     'quantize.v1-helper': '节点 `{node}` 使用 V1 辅助函数 {helper}，它没有量化字段；请先改用 {v2}（其头文件、参数类型与输入槽位布局）。',
     'quantize.model-local-helper':
       '节点 `{node}` 调用的是模型自带的辅助函数 {helper}，而不是同名的共享 atb_speed::common 版本：两者的字段和输入槽位不同，改写不会修改它。请参照该辅助函数的头文件手工量化。',
-    'quantize.layer-norm': '节点 `{node}` 是 LayerNorm：W8A8 改写只支持基于 RmsNorm 的 layer（LayerNorm 没有 IN_BETA 量化输入）。',
-    'quantize.unrolled-mlp': '节点 `{node}` 属于展开的 MLP（独立的 Linear/Activation 节点）：其 down 投影没有量化算子；请先改用 MlpGateLayerV2。',
+    'quantize.layer-norm-output': 'LayerNorm 节点 `{node}` 的输出为 {outputs}：量化的 LayerNorm 在一个浮点中间输出旁再加一个 int8 输出，因此这里必须恰好有一个中间张量输出。',
+    'quantize.layer-norm-no-bias': 'LayerNorm 节点 `{node}` 只有 {actual} 个输入，没有 bias：它的 bias 就是 int8 输出的量化 beta（偏移），请先为它加一个 bias 输入（全零）。',
+    'quantize.unrolled-mlp': '节点 `{node}` 属于展开的 MLP（独立的 Linear/Activation 节点）：其 down 投影不是 RowParallelLinearV2（唯一自带激活量化算子的 linear），不新增节点就无法量化；请先改用 MlpGateLayerV2 或 RowParallelLinearV2。',
+    'quantize.anti-outlier-shared': '反离群（anti-outlier）加和 {tensor} 还被必须保持浮点的 `{node}` 读取：把 bias 合入量化 norm 会改变该节点的输入。请先为它单独保留一个 Add。',
+    'quantize.anti-outlier-node-index': '反离群 Add 节点 `{node}` 不是通过 `opGraph.nodes.at(nodeId++)` 取得的：删除它会打乱固定的节点下标，请手工把它合入 norm。',
+    'quantize.model-local-op':
+      '节点 `{node}` 对权重 {weight} 执行 {creator}：这是在本 layer 之外构建的算子，没有量化输入，也没有手写的量化版本说明如何量化它，因此改写不做猜测。请先为该算子提供量化版本（或改用通用的 RowParallelLinearV2 / MlpGateLayerV2）后再转换。',
+    'quantize.float-input-linear':
+      '节点 `{node}` 是读取浮点张量 {input} 的普通 Linear，而不是量化 norm 的输出：在这里使用 INT8 linear 需要单独的量化节点，改写不会凭空添加。请改用 RowParallelLinearV2（它自带输入量化）或手工量化。',
     'quantize.unsupported-node': '节点 `{node}`（{creator}）使用了改写无法量化的权重；请阅读其辅助函数并手工量化。',
     'quantize.missing-part': '该 layer 缺少 {part}；W8A8 改写需要输入 norm、QKV linear、o_proj、注意力后 norm 与 MLP。',
     'quantize.ambiguous-node': '节点 `{node}` 被多次创建或连接（存在分支）；改写无法判断应修改哪一处。',
@@ -81,10 +102,12 @@ export default registerMessages({
     'quantize.count-not-literal': '{name} 不是数字字面量（{text}）；请手工更新。',
     'quantize.no-param-struct': '在 .h 或 .cpp 中未找到参数结构体 {name}。',
     'quantize.no-from-json': '未找到 {name} 的 from_json；无法读取新增的量化标量。',
+    'quantize.note.set-scalars': '该 layer 不从 JSON 读取 {struct}（由模型代码填充）：请在那里按量化描述设置新字段 {names}，否则会使用默认值（scale 1，offset 0）。',
     'quantize.name-collision': '新的张量名 {name} 已存在于枚举中。',
     'quantize.internal': '改写意外失败：{detail}',
     'quantize.skip.quant-name': '文件名包含 "quant"（已是量化 layer）',
     'quantize.skip.no-header': '旁边没有同名 .h 文件',
+    'quantize.skip.header-by-include': '没有同名 .h（文件夹模式与 msit 一致）；单独转换此文件时会通过 #include 找到其头文件 {header}',
     'quantize.skip.not-layer-file': '不是 .cpp 或 .h 文件',
     'quantize.skip.missing': '未找到',
     'quantize.skip.no-cpp': '该头文件旁边没有同名 .cpp 文件',
@@ -98,6 +121,7 @@ export default registerMessages({
     'quantize.cli.added': '{input}：新增 {count} 个输入张量；IN_TENSOR_COUNT {before} -> {after}',
     'quantize.cli.tensors': '{input}：新增输入张量：{names}',
     'quantize.cli.renamed': '{input}：重命名 {from} -> {to}',
+    'quantize.cli.note': '{input}：注意：{note}',
     'quantize.cli.summary': '转换 {converted} 个，拒绝 {refused} 个，跳过 {skipped} 个。',
     'quantize.cli.nothing-written': '未写入任何文件。',
     'quantize.cli.write-failed': '无法写入 {path}：{detail}',

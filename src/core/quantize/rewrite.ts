@@ -23,6 +23,13 @@ import {
   NORM_PARAM,
   QUANT_BLOCK_COMMENT,
   QUANT_ENTRY,
+  BETA_NAME,
+  QUANTIZED_OP,
+  ANTI_OUTLIER_ADD,
+  ELEWISE_PARAM,
+  migrationFor,
+  modelLocalHelper,
+  type ModelLocalMigration,
   QUANT_FLAG,
   QUANT_INT8,
   QUANT_MARKERS,
@@ -30,6 +37,7 @@ import {
   V1_HELPERS,
   V1_MIGRATIONS,
   HOLDER_ENTRY,
+  ROW_AS_MLP_DOWN,
   helperNamespace,
   helperQuantFields,
   helperScalars,
@@ -38,7 +46,7 @@ import {
   type V1Migration,
 } from './catalog';
 import { appendToList, EditList } from './edits';
-import { identifiersNamed, ofType, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
+import { enclosingStatement, identifiersNamed, ofType, type CountConst, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
 
 export class RefuseError extends Error {
   constructor(readonly code: string, readonly args: Message['args'] = {}, readonly file?: FileKey, readonly node?: Node) {
@@ -54,6 +62,8 @@ export interface RewriteResult {
   cpp: string;
   h: string;
   addedTensors: string[];
+  /** Things the user has to do outside the layer files (e.g. set the new scalars in the model). */
+  notes: Message[];
   counts: { name: string; before: number; after: number }[];
   renamed: { from: string; to: string }[];
 }
@@ -63,6 +73,8 @@ export interface RewriteNames {
   headerBase: string;
   headerFile: string;
   outHeaderFile: string;
+  /** Set when the header is not named like the .cpp: the new include guard names the layer. */
+  guardStem?: string;
 }
 
 const last = (s: string): string => s.split('::').pop()!.trim();
@@ -88,6 +100,12 @@ export function refuseUnsupportedStyle(model: LayerModel): void {
   }
   const quantEntry = model.tensorEnum.entries.find((e) => QUANT_ENTRY.test(e.name));
   if (quantEntry) refuse('quantize.already-quantized', { evidence: quantEntry.name }, model.tensorEnum.file, quantEntry.node);
+  // IN_BETA read by a norm is a quant norm's offset; anti-outlier float layers add theirs after the norm.
+  for (const g of model.nodes) {
+    const type = g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type ?? '' : '';
+    const beta = /NormParam$/.test(type) ? g.inputs?.names.find((n) => BETA_NAME.test(n)) : undefined;
+    if (beta) refuse('quantize.already-quantized', { evidence: `${g.name}: ${beta}` }, 'cpp', g.inputs!.list);
+  }
   const marker = identifiersNamed(model.cpp, QUANT_MARKERS, fn.body)[0];
   if (marker) refuse('quantize.already-quantized', { evidence: marker.text }, 'cpp', marker);
 }
@@ -110,56 +128,141 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const holder = existingHolder ?? HOLDER_ENTRY;
   const isWeight = (name: string) => entryNames.has(name) && name.startsWith('IN_') && /WEIGHT/.test(name);
   const typeOf = (g: GraphNode) => (g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type : undefined);
+  /** Slot layouts of model-local helpers (the shared ones use HELPERS). */
+  const layouts = new Map<GraphNode, HelperLayout>();
+  const migrationOf = (g: GraphNode) => migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? '');
   const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
 
   // 1. Recognise the parts from how the graph is wired.
   const norms: GraphNode[] = [];
+  /** LayerNorm nodes: their own bias is the quant beta, and they give a float and an int8 output. */
+  const layerNorms = new Set<GraphNode>();
   const linears: GraphNode[] = [];
-  const oProjs: GraphNode[] = [];
+  const rows: GraphNode[] = [];
   const mlps: GraphNode[] = [];
   let hasActivation = false;
   const others: GraphNode[] = [];
   for (const g of [...model.nodes].sort(byPos)) {
     const creator = g.creator ?? '';
     const knownHelper = HELPERS[creator] !== undefined || V1_HELPERS[creator] !== undefined;
-    if (knownHelper && !COMMON_HELPER_NAMESPACES.has(helperNamespace(g.creatorQualified ?? creator))) {
+    const migration = migrationOf(g);
+    const local = modelLocalHelper(g.creatorQualified ?? creator);
+    if (local) {
+      layouts.set(g, local.layout);
+      (local.role === 'row' ? rows : mlps).push(g);
+      continue;
+    }
+    if (knownHelper && !migration && !COMMON_HELPER_NAMESPACES.has(helperNamespace(g.creatorQualified ?? creator))) {
       refuse('quantize.model-local-helper', { node: g.name, helper: g.creatorQualified ?? creator }, 'cpp', g.createStatement);
     }
-    if (V1_HELPERS[creator] && !V1_MIGRATIONS[creator]) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
+    if (V1_HELPERS[creator] && !migration) refuse('quantize.v1-helper', { node: g.name, helper: creator, v2: V1_HELPERS[creator] }, 'cpp', g.createStatement);
     const type = last(typeOf(g) ?? '');
     if (CREATE_OPERATION_CALLS.has(creator)) {
       if (type === NORM_PARAM) norms.push(g);
-      else if (type === LAYER_NORM_PARAM) refuse('quantize.layer-norm', { node: g.name }, 'cpp', g.createStatement);
+      else if (type === LAYER_NORM_PARAM) {
+        norms.push(g);
+        layerNorms.add(g);
+      }
       else if (type === LINEAR_PARAM) linears.push(g);
       else {
         if (type === ACTIVATION_PARAM) hasActivation = true;
         others.push(g);
       }
-    } else if (creator === HELPERS.RowParallelLinearV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.RowParallelLinearV2.name) oProjs.push(g);
-    else if (creator === HELPERS.MlpGateLayerV2.name || V1_MIGRATIONS[creator]?.v2 === HELPERS.MlpGateLayerV2.name) mlps.push(g);
+    } else if (creator === HELPERS.RowParallelLinearV2.name || migration?.v2 === HELPERS.RowParallelLinearV2.name) rows.push(g);
+    else if (creator === HELPERS.MlpGateLayerV2.name || migration?.v2 === HELPERS.MlpGateLayerV2.name) mlps.push(g);
     else others.push(g);
   }
   for (const g of others) {
-    if (g.inputs?.names.some(isWeight)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+    const weight = g.inputs?.names.find(isWeight);
+    if (!weight) continue;
+    if (g.creator && CREATE_OPERATION_CALLS.has(g.creator)) {
+      refuse('quantize.unsupported-node', { node: g.name, creator: typeOf(g) ?? g.creator }, 'cpp', g.createStatement);
+    }
+    // An operation built outside this layer (a model-local graph, or `node.operation = new X(...)`).
+    const assigned = (model.assignments.get(g.name) ?? []).find((a) => a.path === 'operation');
+    const op = g.creatorQualified ?? assigned?.value.text.replace(/\(.*$/s, '').replace(/^new\s+/, '') ?? '?';
+    // W8A16 / W8A8 operations: the weights are quantized already (weight-only or fully).
+    if (QUANTIZED_OP.test(op)) refuse('quantize.already-quantized', { evidence: `${g.name}: ${op}` }, 'cpp', g.createStatement ?? assigned?.statement);
+    refuse('quantize.model-local-op', { node: g.name, creator: op, weight }, 'cpp', g.createStatement ?? assigned?.statement);
   }
+  /**
+   * A plain Linear that no quantizing norm feeds has a float input: an INT8 linear there needs a quant
+   * node the layer does not have (visualglm's o_proj, gptneox pa's dense layers).
+   */
+  const activationOuts = new Set(others.filter((g) => last(typeOf(g) ?? '') === ACTIVATION_PARAM).flatMap((g) => g.outputs?.names ?? []));
+  const refuseStray = (g: GraphNode): never => {
+    const input = g.inputs?.names[0] ?? '?';
+    if (activationOuts.has(input)) refuse('quantize.unrolled-mlp', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
+    refuse('quantize.float-input-linear', { node: g.name, input }, 'cpp', g.createStatement);
+  };
+  /**
+   * Anti-outlier float layers (llama anti_float, internlm 20b antioutlier) add a smoothing bias right
+   * after each RmsNorm: norm -> Elewise ADD(normOut, IN_..BIAS) -> linears. Their hand-written quant
+   * twins fold that add into the quantizing norm: the bias becomes the norm's beta input, the Add
+   * node and its output go, and the linears read the norm's output.
+   */
+  const folds = new Map<GraphNode, { add: GraphNode; bias: string; out: string }>();
+  const readers = (tensor: string) => model.nodes.filter((g) => g.inputs?.names.includes(tensor));
+  for (const n of norms) {
+    if (layerNorms.has(n) || n.inputs?.names.length !== 2 || n.outputs?.names.length !== 1) continue;
+    const out = n.outputs.names[0];
+    const users = readers(out);
+    const add = users[0];
+    if (users.length !== 1 || !others.includes(add) || add.inputs?.names.length !== 2 || add.inputs.names[0] !== out || add.outputs?.names.length !== 1) continue;
+    if (last(typeOf(add) ?? '') !== ELEWISE_PARAM) continue;
+    const kind = (model.assignments.get(add.paramVar ?? '') ?? []).find((a) => a.path === 'elewiseType');
+    if (!kind?.value.text.includes(ANTI_OUTLIER_ADD)) continue;
+    const bias = add.inputs.names[1];
+    const sum = add.outputs.names[0];
+    if (!entryNames.has(bias) || !bias.startsWith('IN_') || tensorEnum.entries.find((e) => e.name === sum)?.kind !== 'inter') continue;
+    folds.set(n, { add, bias, out: sum });
+  }
+  /** Tensors the quantized nodes read in place of what the float layer wired (anti-outlier sums -> norm outputs). */
+  const rewire = new Map<string, string>();
+  for (const [n, f] of folds) rewire.set(f.out, n.outputs!.names[0]);
   const inputNorm = norms[0];
-  if (!inputNorm) refuse('quantize.missing-part', { part: 'input RmsNorm' });
-  const outputsOf = (g: GraphNode) => new Set(g.outputs?.names ?? []);
+  if (!inputNorm) refuse('quantize.missing-part', { part: 'input RmsNorm / LayerNorm' });
+  const outputsOf = (g: GraphNode) => new Set([...(g.outputs?.names ?? []), ...(folds.has(g) ? [folds.get(g)!.out] : [])]);
   const inputNormOut = outputsOf(inputNorm);
   const qkv = linears.filter((g) => inputNormOut.has(g.inputs?.names[0] ?? ''));
-  for (const g of linears) {
-    if (!qkv.includes(g)) {
-      refuse(hasActivation ? 'quantize.unrolled-mlp' : 'quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
-    }
-  }
   if (!qkv.length) refuse('quantize.missing-part', { part: 'QKV linear (LinearParam fed by the input norm)' });
-  if (oProjs.length !== 1) refuse(oProjs.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: oProjs[1]?.name ?? '' });
-  if (mlps.length !== 1) refuse(mlps.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'MLP (MlpGateLayerV2)', node: mlps[1]?.name ?? '' });
-  const [oProj] = oProjs;
-  const [mlp] = mlps;
-  const postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
-  if (!postNorm) refuse('quantize.missing-part', { part: 'post-attention RmsNorm' });
-  const touched = [inputNorm, ...qkv, oProj, postNorm, mlp];
+  if (mlps.length > 1) refuse('quantize.ambiguous-node', { node: mlps[1].name }, 'cpp', mlps[1].createStatement);
+  // The MLP is an MlpGateLayerV2 node, or unrolled (gptneox): Linear(s) fed by the post-attention
+  // norm, an activation, and a RowParallelLinearV2 down projection after the o_proj one.
+  const [mlp] = mlps as (GraphNode | undefined)[];
+  const rowsInOrder = [...rows].sort(byPos);
+  let ups: GraphNode[] = [];
+  let down: GraphNode | undefined;
+  let postNorm: GraphNode | undefined;
+  if (mlp) {
+    if (rows.length !== 1) refuse(rows.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: rows[1]?.name ?? '' }, 'cpp', rows[1]?.createStatement);
+    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
+  } else {
+    const rest = linears.filter((g) => !qkv.includes(g));
+    postNorm = norms.find((g) => g !== inputNorm && rest.some((l) => outputsOf(g).has(l.inputs?.names[0] ?? '')));
+    ups = postNorm ? rest.filter((l) => outputsOf(postNorm!).has(l.inputs?.names[0] ?? '')) : [];
+    if (!ups.length || !hasActivation || rows.length !== 2) {
+      const stray = rest.find((l) => !ups.includes(l)) ?? rest[0];
+      // Linears fed by the norm plus an activation: an unrolled MLP whose down projection is not a row helper.
+      if (stray && ups.length && hasActivation) refuse('quantize.unrolled-mlp', { node: stray.name, creator: stray.creatorQualified ?? '?' }, 'cpp', stray.createStatement);
+      if (stray) refuseStray(stray);
+      refuse('quantize.missing-part', { part: 'MLP (MlpGateLayerV2)', node: '' });
+    }
+    down = rowsInOrder[1];
+  }
+  for (const g of linears) if (!qkv.includes(g) && !ups.includes(g)) refuseStray(g);
+  if (!rowsInOrder.length) refuse('quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: '' });
+  const oProj = rowsInOrder[0];
+  if (!postNorm) refuse('quantize.missing-part', { part: 'post-attention RmsNorm / LayerNorm' });
+  const quantNorms = [...new Set([inputNorm, postNorm])];
+  const mlpNodes = mlp ? [mlp] : [...ups, down!];
+  const touched = [inputNorm, ...qkv, oProj, postNorm, ...mlpNodes];
+  for (const [n, f] of folds) {
+    if (!quantNorms.includes(n)) continue;
+    const stranger = readers(f.out).find((g) => !touched.includes(g));
+    if (stranger) refuse('quantize.anti-outlier-shared', { node: stranger.name, tensor: f.out }, 'cpp', stranger.inputs?.list);
+  }
+  for (const n of [...folds.keys()]) if (!quantNorms.includes(n)) folds.delete(n);
   for (const g of touched) {
     if (g.createCount !== 1 || g.inputAssignments !== 1 || !g.inputs || !g.paramVar || (model.paramVars.get(g.paramVar)?.length ?? 0) !== 1) {
       refuse('quantize.ambiguous-node', { node: g.name }, 'cpp', g.createStatement);
@@ -173,9 +276,10 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   allowedUsers(inputNorm.paramVar!, [inputNorm, postNorm]);
   allowedUsers(postNorm.paramVar!, [inputNorm, postNorm]);
-  for (const g of qkv) allowedUsers(g.paramVar!, qkv);
+  for (const g of [...qkv, ...ups]) allowedUsers(g.paramVar!, [...qkv, ...ups]);
   allowedUsers(oProj.paramVar!, [oProj]);
-  allowedUsers(mlp.paramVar!, [mlp]);
+  if (mlp) allowedUsers(mlp.paramVar!, [mlp]);
+  if (down) allowedUsers(down.paramVar!, [down]);
 
   // 2. Decide the new input tensors (msit naming) and each node's new inputs.
   const sparse = mode === 'w8a8sc';
@@ -190,7 +294,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (sparse) l.index = weight + SUFFIX.index;
     return l;
   };
-  const qkvLinears = qkv.map((g) => {
+  const qkvLinears = [...qkv, ...ups].map((g) => {
     const n = g.inputs!.names;
     if (n.length < 2 || n.length > 3) refuse('quantize.unexpected-inputs', { node: g.name, actual: n.length, expected: '2 or 3' }, 'cpp', g.inputs!.list);
     return plan(g, n[1], n[2]);
@@ -198,7 +302,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   /** The node's inputs in the V2 slot layout (a V1 node's inputs are spread into it, the rest IN_HOLDER). */
   const v2Slots = (g: GraphNode, h: HelperLayout): string[] => {
     const n = g.inputs!.names;
-    const migration = V1_MIGRATIONS[g.creator ?? ''];
+    const migration = migrationOf(g);
     if (!migration) {
       if (n.length !== h.slots) refuse('quantize.helper-slots', { node: g.name, helper: h.name, expected: h.slots, actual: n.length }, 'cpp', g.inputs!.list);
       return [...n];
@@ -219,22 +323,27 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const ls = h.weights.map((slot, i) => {
       for (const s of [h.deqScale[i], h.index[i]]) if (n[s] !== holder) refuse('quantize.already-quantized', { evidence: `${g.name}: ${n[s]}` }, 'cpp', g.inputs!.list);
       if (n[slot] === holder) return undefined;
+      // Only a tensor named as a bias is the linear's own bias; a zero placeholder in the slot (internlm's
+      // antioutlier MLP passes IN_BETA as down bias) gets its own quant bias, as the hand-written twin does.
       const bias = n[h.bias[i]];
-      return plan(g, n[slot], bias !== holder ? bias : undefined);
+      return plan(g, n[slot], bias !== holder && /BIAS/.test(bias) ? bias : undefined);
     });
     if (ls.every((l) => !l)) refuse('quantize.unsupported-node', { node: g.name, creator: g.creatorQualified ?? '?' }, 'cpp', g.createStatement);
     return ls;
   };
-  const oProjLinears = helperLinears(oProj, HELPERS.RowParallelLinearV2);
-  const mlpLinears = helperLinears(mlp, HELPERS.MlpGateLayerV2);
-  for (const l of [...qkvLinears, ...oProjLinears, ...mlpLinears]) {
+  const helperNodes: [GraphNode, HelperLayout][] = [[oProj, layouts.get(oProj) ?? HELPERS.RowParallelLinearV2]];
+  if (mlp) helperNodes.push([mlp, layouts.get(mlp) ?? HELPERS.MlpGateLayerV2]);
+  if (down) helperNodes.push([down, layouts.has(down) ? { ...layouts.get(down)!, scalarStem: ROW_AS_MLP_DOWN.scalarStem } : ROW_AS_MLP_DOWN]);
+  const helperPlans = helperNodes.map(([g, h]) => [g, h, helperLinears(g, h)] as const);
+  for (const l of [...qkvLinears, ...helperPlans.flatMap(([, , ls]) => ls)]) {
     if (!l) continue;
     addEntry(l.deq);
     if (!l.existingBias) addEntry(l.bias);
     if (l.index) addEntry(l.index);
   }
-  addEntry(BETA_ENTRY);
-  const migrated = [oProj, mlp].filter((g) => V1_MIGRATIONS[g.creator ?? '']);
+  // An RmsNorm quantizes with an IN_BETA offset input; a LayerNorm's own bias plays that role.
+  if (quantNorms.some((g) => !layerNorms.has(g) && !folds.has(g))) addEntry(BETA_ENTRY);
+  const migrated = helperNodes.map(([g]) => g).filter((g) => migrationOf(g));
   if (migrated.length && !existingHolder) addEntry(HOLDER_ENTRY);
 
   const files: Record<FileKey, SourceFile | undefined> = { cpp: model.cpp, h: model.h };
@@ -244,12 +353,36 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   const cppEdits = edits.cpp!;
 
+  // A quantizing LayerNorm gives a float and an int8 output (starcoder's hand-written quant layer):
+  // `<OUT>_QUANT` is a new intermediate next to the norm's output, and the quantized linears read it.
+  const quantOut = new Map<string, string>();
+  for (const g of quantNorms) {
+    if (!layerNorms.has(g)) continue;
+    const outs = g.outputs?.names ?? [];
+    const entry = tensorEnum.entries.find((e) => e.name === outs[0]);
+    if (outs.length !== 1 || !entry || entry.kind !== 'inter') {
+      refuse('quantize.layer-norm-output', { node: g.name, outputs: outs.join(', ') || '?' }, 'cpp', g.outputs?.list ?? g.createStatement);
+    }
+    if (g.inputs!.names.length !== 3) refuse('quantize.layer-norm-no-bias', { node: g.name, actual: g.inputs!.names.length }, 'cpp', g.inputs!.list);
+    const name = outs[0] + '_QUANT';
+    if (entryNames.has(name)) refuse('quantize.name-collision', { name }, tensorEnum.file);
+    quantOut.set(outs[0], name);
+  }
+
   // 3. Enum: the block goes among the inputs, right after the last input entry before OUT_*.
   const enumEdits = edits[tensorEnum.file]!;
+  for (const [out, name] of quantOut) {
+    const entry = tensorEnum.entries.find((e) => e.name === out)!;
+    const after = enumEdits.text.slice(entry.node.endIndex);
+    if (!/^\s*,/.test(after)) enumEdits.insert(entry.node.endIndex, ',');
+    enumEdits.insertLinesAfter(entry.node, [name + ',']);
+  }
   const outAt = tensorEnum.entries.findIndex((e) => e.kind === 'out');
   const firstOut = tensorEnum.entries[outAt];
   const lastIn = tensorEnum.entries[outAt - 1];
-  if (lastIn && lastIn.node.endPosition.row < firstOut.node.startPosition.row) {
+  // Split enums end the In enum with a sentinel: the block still goes right after the last input.
+  const splitEnum = tensorEnum.names.length > 1;
+  if (lastIn && (splitEnum || lastIn.node.endPosition.row < firstOut.node.startPosition.row)) {
     const indent = enumEdits.indentAt(lastIn.node.startIndex);
     enumEdits.insertLinesAfter(lastIn.node, [QUANT_BLOCK_COMMENT, ...added.map((n) => n + ',')], indent);
   } else {
@@ -258,12 +391,51 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   // 4. IN_TENSOR_COUNT follows the enum.
   const inBefore = tensorEnum.entries.filter((e) => e.kind === 'in').length;
-  const inCount = model.counts.find((c) => /^IN_TENSOR_/.test(c.name));
-  if (!inCount) refuse('quantize.no-count', { name: 'IN_TENSOR_COUNT' });
-  if (inCount.value === undefined) refuse('quantize.count-not-literal', { name: inCount.name, text: inCount.valueNode.text }, inCount.file, inCount.valueNode);
-  const inAfter = inBefore + added.length;
-  edits[inCount.file]!.replaceNode(inCount.valueNode, String(inAfter));
-  const counts = model.counts.map((c) => ({ name: c.name, before: c.value ?? NaN, after: c === inCount ? inAfter : c.value ?? NaN }));
+  const after = new Map<CountConst, number>();
+  const before = new Map<CountConst, number>();
+  const sentinelNames = new Set(tensorEnum.sentinels.map((e) => e.name));
+  /** `IN_TENSOR_MAX` or `INTERNAL_TENSOR_MAX - OUT_TENSOR_MAX`: the count follows the enum by itself. */
+  const followsEnum = (c: CountConst) => {
+    const ids = c.valueNode.text.match(/[A-Za-z_]\w*/g) ?? [];
+    return ids.length > 0 && ids.every((id) => sentinelNames.has(id)) && /^[\w\s+\-()]*$/.test(c.valueNode.text);
+  };
+  /** Moves a count constant by `delta` (new input tensors, LayerNorm int8 outputs, folded anti-outlier adds). */
+  const shiftCount = (pattern: RegExp, name: string, delta: number, entriesBefore?: number) => {
+    if (!delta) return;
+    const c = model.counts.find((x) => pattern.test(x.name));
+    if (!c) refuse('quantize.no-count', { name });
+    if (c.value === undefined && entriesBefore !== undefined && followsEnum(c)) {
+      before.set(c, entriesBefore);
+      after.set(c, entriesBefore + delta);
+      return;
+    }
+    if (c.value === undefined) refuse('quantize.count-not-literal', { name: c.name, text: c.valueNode.text }, c.file, c.valueNode);
+    after.set(c, c.value + delta);
+    edits[c.file]!.replaceNode(c.valueNode, String(c.value + delta));
+  };
+  shiftCount(/^IN_TENSOR_/, 'IN_TENSOR_COUNT', added.length, inBefore);
+  shiftCount(/^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_/, 'INTERMEDIATE_TENSOR_COUNT', quantOut.size - folds.size, tensorEnum.entries.filter((e) => e.kind === 'inter').length);
+  shiftCount(/^NODE_(COUNT|NUM)$/, 'NODE_COUNT', -folds.size);
+  // The folded adds go: their node reference, creation, wiring and reshape lines, their enum entry,
+  // and their param when nothing else uses it.
+  for (const f of folds.values()) {
+    const ref = model.nodeRefs.find((d) => ofType(d, ['identifier']).some((i) => i.text === f.add.name));
+    if (!ref || !/\.\s*at\s*\(\s*\w+\s*\+\+\s*\)/.test(ref.text)) refuse('quantize.anti-outlier-node-index', { node: f.add.name }, 'cpp', ref ?? f.add.createStatement);
+    const statements = new Map<number, Node>();
+    for (const id of identifiersNamed(model.cpp, [f.add.name], fn.body)) {
+      const st = enclosingStatement(id);
+      statements.set(st.startIndex, st);
+    }
+    if (f.add.paramVar && users(f.add.paramVar).length === 1) {
+      const decl = model.paramVars.get(f.add.paramVar)![0].declaration;
+      statements.set(decl.startIndex, decl);
+      for (const a of model.assignments.get(f.add.paramVar) ?? []) statements.set(a.statement.startIndex, a.statement);
+    }
+    for (const st of statements.values()) cppEdits.deleteStatement(st);
+    const entry = tensorEnum.entries.find((e) => e.name === f.out)!;
+    deleteEnumerator(enumEdits, entry.node);
+  }
+  const counts = model.counts.map((c) => ({ name: c.name, before: before.get(c) ?? c.value ?? NaN, after: after.get(c) ?? c.value ?? NaN }));
 
   // 5. Node params and inputs.
   const layerParam = layerParamName(fn.node) ?? 'param';
@@ -282,7 +454,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     }
     cppEdits.insertLinesAfter(anchor, lines);
   };
-  for (const v of new Set([inputNorm.paramVar!, postNorm.paramVar!])) setFields(v, [['normParam.quantType', QUANT_INT8]]);
+  for (const v of new Set(quantNorms.map((g) => g.paramVar!))) setFields(v, [['normParam.quantType', QUANT_INT8]]);
   /** The param turns transposeB off, by assignment or by its brace initialiser. */
   const saysNotTransposed = (paramVar: string): boolean => {
     if ((model.assignments.get(paramVar) ?? []).some((a) => a.path === 'transposeB' && a.value.text !== 'true')) return true;
@@ -293,12 +465,26 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const item = items[LINEAR_PARAM_INIT_ORDER.indexOf('transposeB')];
     return !!item && item.text !== 'true';
   };
-  for (const g of [inputNorm, postNorm]) {
+  for (const g of quantNorms) {
+    if (layerNorms.has(g)) {
+      appendToList(cppEdits, g.outputs!.list, g.outputs!.items, [quantOut.get(g.outputs!.names[0])!]);
+      continue;
+    }
     if (g.inputs!.names.length !== 2) refuse('quantize.unexpected-inputs', { node: g.name, actual: g.inputs!.names.length, expected: 2 }, 'cpp', g.inputs!.list);
-    appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [BETA_ENTRY]);
+    appendToList(cppEdits, g.inputs!.list, g.inputs!.items, [folds.get(g)?.bias ?? BETA_ENTRY]);
+  }
+  /** The int8 output of a LayerNorm, for a node that reads that norm's float output first. */
+  const quantInput = (g: GraphNode) => {
+    const first = g.inputs!.names[0];
+    const wired = rewire.get(first) ?? first;
+    return quantOut.get(wired) ?? (wired !== first ? wired : undefined);
+  };
+  for (const g of [...qkv, ...ups]) {
+    const q = quantInput(g);
+    if (q) cppEdits.replaceNode(g.inputs!.items[0], q);
   }
 
-  for (const v of new Set(qkv.map((g) => g.paramVar!))) {
+  for (const v of new Set([...qkv, ...ups].map((g) => g.paramVar!))) {
     if (sparse) toLinearSparse(cppEdits, model, v);
     else setFields(v, [['hasBias', 'true'], ['linearType', LINEAR_INT8], ...(saysNotTransposed(v) ? [['transposeB', 'true'] as [string, string]] : [])]);
   }
@@ -307,15 +493,14 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     appendToList(cppEdits, l.node.inputs!.list, l.node.inputs!.items, extra);
   }
 
-  for (const [g, h, ls] of [
-    [oProj, HELPERS.RowParallelLinearV2, oProjLinears],
-    [mlp, HELPERS.MlpGateLayerV2, mlpLinears],
-  ] as const) {
+  for (const [g, h, ls] of helperPlans) {
     setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
-    const migration = V1_MIGRATIONS[g.creator ?? ''];
+    const migration = migrationOf(g);
+    const q = quantInput(g);
     if (migration) {
       // V1 -> V2: the whole slot list is rewritten in the V2 layout.
       const slots = v2Slots(g, h);
+      if (q) slots[0] = q;
       ls.forEach((l, i) => {
         if (!l) return;
         slots[h.bias[i]] = l.bias;
@@ -330,6 +515,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       continue;
     }
     const items = g.inputs!.items;
+    if (q) cppEdits.replaceNode(items[0], q);
     ls.forEach((l, i) => {
       if (!l) return;
       if (!l.existingBias) cppEdits.replaceNode(items[h.bias[i]], l.bias);
@@ -338,7 +524,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     });
   }
   // The V2 helpers' headers replace the V1 ones.
-  for (const migration of new Set(migrated.map((g) => V1_MIGRATIONS[g.creator!]))) {
+  for (const migration of new Set(migrated.map((g) => migrationOf(g)!))) {
     const include = ofType(model.cpp.tree.rootNode, ['preproc_include']).find((n) => n.childForFieldName('path')?.text === `"${migration.header[0]}"`);
     if (include) cppEdits.replaceNode(include.childForFieldName('path')!, `"${migration.header[1]}"`);
     else {
@@ -350,7 +536,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
 
   // 6. Param struct and from_json gain the activation-quant scalars the helpers read.
   const structName = fn.paramStruct;
-  const scalars = [HELPERS.RowParallelLinearV2, HELPERS.MlpGateLayerV2].flatMap(helperScalars);
+  const scalars = [...new Map(helperPlans.flatMap(([, h]) => helperScalars(h)).map((x) => [x.name, x])).values()];
   const struct = structName ? findStruct(files, structName) : undefined;
   if (!struct) refuse('quantize.no-param-struct', { name: structName ?? '?' });
   const fieldList = struct.node.childForFieldName('body')!;
@@ -362,7 +548,11 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   else structEdits.insert(fieldList.startIndex + 1, newScalars.map((s) => structEdits.eol + '    ' + s.decl).join(''));
   let fromJsons = findFromJson(files, structName!);
   if (!fromJsons.length) fromJsons = findCreateReader(files, `Create${fn.name}`, structName!);
-  if (!fromJsons.length) refuse('quantize.no-from-json', { name: structName! });
+  // No reader in the layer: the model's own .cpp fills the param struct field by field (starcoder,
+  // paged layers; their hand-written quant twins do the same), so it has to set the new scalars too.
+  const notes: Message[] = [];
+  const unread = scalars.filter((s) => !existingFields.has(s.name));
+  if (!fromJsons.length && unread.length) notes.push(msg('quantize.note.set-scalars', { struct: struct.node.childForFieldName('name')?.text ?? structName!, names: unread.map((s) => s.name).join(', ') }));
   for (const fj of fromJsons) {
     const e = edits[fj.file]!;
     const alreadyRead = new Set(ofType(fj.body, ['string_literal']).map((l) => l.text.slice(1, -1)));
@@ -382,24 +572,47 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     cpp: cppEdits.apply(),
     h: edits.h ? edits.h.apply() : '',
     addedTensors: added,
+    notes,
     counts,
     renamed,
   };
 }
 
 /** Moves a V1 helper node to its V2 helper: call, param type and the fields that moved into the comm struct. */
-function migrateToV2(edits: EditList, model: LayerModel, g: GraphNode, migration: V1Migration): void {
-  const call = identifiersNamed(model.cpp, [g.creator!], g.createStatement!)[0];
-  if (call) edits.replaceNode(call, migration.v2);
+function migrateToV2(edits: EditList, model: LayerModel, g: GraphNode, migration: V1Migration | ModelLocalMigration): void {
   const decl = model.paramVars.get(g.paramVar!)![0].declaration;
-  const typeId = ofType(decl.childForFieldName('type')!, ['type_identifier']).find((t) => t.text === migration.paramV1);
-  if (typeId) edits.replaceNode(typeId, migration.paramV2);
+  if ('call' in migration) {
+    // A model-local helper: the whole qualified call and param type move to the shared namespace.
+    const call = ofType(g.createStatement!, ['call_expression']).find((c) => c.childForFieldName('function')?.text.replace(/\s+/g, '') === g.creatorQualified);
+    if (call) edits.replaceNode(call.childForFieldName('function')!, migration.call);
+    edits.replaceNode(decl.childForFieldName('type')!, migration.param);
+  } else {
+    const call = identifiersNamed(model.cpp, [g.creator!], g.createStatement!)[0];
+    if (call) edits.replaceNode(call, migration.v2);
+    const typeId = ofType(decl.childForFieldName('type')!, ['type_identifier']).find((t) => t.text === migration.paramV1);
+    if (typeId) edits.replaceNode(typeId, migration.paramV2);
+  }
   for (const a of model.assignments.get(g.paramVar!) ?? []) {
     const to = migration.fieldMoves[a.path];
     if (!to) continue;
     const left = a.expr.text.slice(0, a.value.startIndex - a.expr.startIndex).replace(/\s*=\s*$/, '');
     edits.replace(a.expr.startIndex, a.expr.startIndex + left.length, `${g.paramVar}.${to}`);
   }
+}
+
+/** Removes an enumerator with its comma, and its line when nothing else is on it. */
+function deleteEnumerator(edits: EditList, node: Node): void {
+  const text = edits.text;
+  let end = node.endIndex;
+  const comma = /^[ \t]*,/.exec(text.slice(end));
+  if (comma) end += comma[0].length;
+  const start = edits.lineStart(node.startIndex);
+  const lineEnd = edits.lineEnd(end);
+  const rest = text.slice(end, lineEnd);
+  if (/^[ \t]*$/.test(text.slice(start, node.startIndex)) && /^[ \t]*(\/\/.*)?$/.test(rest)) {
+    const next = text.startsWith('\r\n', lineEnd) ? lineEnd + 2 : text.startsWith('\n', lineEnd) ? lineEnd + 1 : lineEnd;
+    edits.replace(start, next, '');
+  } else edits.replace(node.startIndex, end + (/^[ \t]*/.exec(rest)?.[0].length ?? 0), '');
 }
 
 function layerParamName(fn: Node): string | undefined {
@@ -504,7 +717,7 @@ function renameSymbols(
   const naming = NAMING[mode];
   const fnName = model.layerFunction!.name;
   const symbols = new Set([fnName, `Create${fnName}`, structName]);
-  if (model.tensorEnum?.name) symbols.add(model.tensorEnum.name);
+  for (const n of model.tensorEnum?.names ?? []) symbols.add(n);
   for (const f of [files.cpp, files.h]) {
     if (!f) continue;
     for (const cls of ofType(f.tree.rootNode, ['class_specifier'])) {
@@ -538,7 +751,8 @@ function renameSymbols(
     if (guard) {
       const stem = names.headerBase.toUpperCase().replace(/[^A-Z0-9]/g, '_');
       const idx = guard.lastIndexOf(stem);
-      map.set(guard, idx >= 0 ? guard.slice(0, idx) + naming.guard + guard.slice(idx) : naming.guard + guard);
+      if (names.guardStem) map.set(guard, naming.guard + names.guardStem.toUpperCase().replace(/[^A-Z0-9]/g, '_') + '_' + guard);
+      else map.set(guard, idx >= 0 ? guard.slice(0, idx) + naming.guard + guard.slice(idx) : naming.guard + guard);
     }
   }
   for (const f of [files.cpp, files.h]) {

@@ -15,7 +15,8 @@ export interface WasmSources {
   runtime: string;
   /** Bytes (or path) of the grammars. */
   cpp: Uint8Array | string;
-  python: Uint8Array | string;
+  /** Left out by front doors that only read C++ (the CLI's transform): its wasm is not compiled then. */
+  python?: Uint8Array | string;
 }
 
 /** The loaded grammars. One instance serves the whole process. */
@@ -31,13 +32,19 @@ let initialized: Promise<void> | undefined;
 export async function loadSyntax(sources: WasmSources): Promise<Syntax> {
   initialized ??= Parser.init({ locateFile: () => sources.runtime });
   await initialized;
-  const [cpp, python] = await Promise.all([Language.load(sources.cpp), Language.load(sources.python)]);
+  const [cpp, loadedPython] = await Promise.all([Language.load(sources.cpp), sources.python === undefined ? undefined : Language.load(sources.python)]);
+  const python = (): Language => {
+    if (!loadedPython) throw new Error('atb-migrate: the Python grammar was not loaded (a C++-only Syntax)');
+    return loadedPython;
+  };
   return {
     cpp,
-    python,
+    get python() {
+      return python();
+    },
     parser(language) {
       const parser = new Parser();
-      parser.setLanguage(language === 'cpp' ? cpp : python);
+      parser.setLanguage(language === 'cpp' ? cpp : python());
       return parser;
     },
   };

@@ -115,12 +115,28 @@ struct SelfAttentionParam {
     using CoderType = CalcType;
     CoderType coderType = UNDEFINED;
     MaskType maskType = MASK_TYPE_UNDEFINED;
+    // Fields of the early-2024 releases that the paged and flash layers of that era set.
+    enum ClampType : int { CLAMP_TYPE_UNDEFINED = 0, CLAMP_TYPE_MIN_MAX };
+    ClampType clampType = CLAMP_TYPE_UNDEFINED;
+    bool isEncoder = false;
+    bool isSupportAlibi = false;
 };
 
 struct PagedAttentionParam {
+    enum MaskType : int { UNDEFINED = 0, MASK_TYPE_NORM, MASK_TYPE_ALIBI };
     int32_t headNum = 0;
     float qkScale = 1.0f;
     int32_t kvHeadNum = 0;
+    MaskType maskType = UNDEFINED;
+    bool isSupportAlibi = false;
+};
+
+struct ConcatParam {
+    int concatDim = 0;
+};
+
+struct TransposeParam {
+    SVector<int32_t> perm;
 };
 
 struct ReshapeAndCacheParam {};

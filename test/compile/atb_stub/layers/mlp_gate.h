@@ -16,6 +16,7 @@ struct MlpGateParam {
     bool transposeB = false;
     bool isBias = false;
     bool isPack = false;
+    bool isBF16 = false;
     std::string backend = "hccl";
 };
 atb::Status MlpGateLayer(const MlpGateParam &param, atb::Operation **operation);
