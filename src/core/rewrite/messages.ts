@@ -31,7 +31,7 @@ export default registerMessages({
     'rewrite.edit.repeat-kv': 'repeat_kv on [batch, seq, kv_heads, head_dim]',
     'rewrite.edit.attention-layout': 'q/k/v in [batch, seq, heads, head_dim], past K/V concatenated on dim 1 and returned',
     'rewrite.edit.pretraining-tp': 'pretraining_tp > 1 branches removed',
-    'cli.rewrite.summary': 'apply the static-shape attention edits (TPU-MLIR) to a modeling_*.py',
+    'cli.rewrite.summary': 'Apply the static-shape attention edits (TPU-MLIR) to a modeling_*.py',
     'cli.rewrite.applied': 'applied {edit}: {what}',
     'cli.rewrite.refused': 'not applied {edit}: {reason}',
     'cli.rewrite.wrote': 'wrote {path}',
