@@ -142,6 +142,9 @@ export function generateCallerForAtb(spec: ModelSpec, facts: AtbModelFacts, opti
   if (!base.plan) return base;
   const problems: Problem[] = facts.missing.map((m) => ({ severity: 'error', code: 'atb.reader.missing', message: m }));
   for (const note of facts.notes) problems.push({ severity: 'info', code: 'atb.reader.note', message: note });
+  // Whether a given C++ model splits `wqkv` per KV group itself (splitWithStride in its layer) or reads
+  // [q; k; v] is not in the model files the reader sees: de-interleaving for the wrong one is silently wrong.
+  if (base.plan.groupedQkv) problems.push({ severity: 'error', code: 'atb.reader.missing', message: msg('atb.reader.grouped-qkv', { file: facts.cppFile, name: base.plan.names.qkv[0] }) });
   const reads = new Map(facts.keys.map((k) => [k.key, k]));
   const params = base.plan.params.filter((p) => {
     const k = reads.get(p.key);

@@ -14,7 +14,7 @@ export default registerMessages({
     'transform.rule.sparse-layers': '--enable-sparse applies to a layer .cpp file or folder (float atb to quant atb), not to a model folder.',
     'cpp.refused.grouped-qkv': '`{detail}` interleaves q/k/v per KV group: the base layer reads [q; k; v] in order and has no splitWithStride. Convert the checkpoint to separate q/k/v, or use MindIE-LLM\'s internlm2 model.',
     'cpp.refused.plain-mlp': 'The MLP is un-gated ({detail}); DecoderLayer\'s MLP needs gate and up projections.',
-    'cpp.refused.gelu-mlp': 'The gated MLP uses {detail}; DecoderLayer\'s MLP is SwiGLU or Swish only.',
+    'cpp.refused.gelu-mlp': 'The gated MLP uses {detail}; DecoderLayer\'s MLP is SwiGLU or Swish only (DecoderLayer::SetMlpParam sets ACTIVATION_SWIGLU_FORWARD or ACTIVATION_SWISH; no param it reads selects GELU).',
     'cpp.refused.activation': 'The MLP activation is {detail}; DecoderLayer\'s MLP is SwiGLU or Swish only.',
     'cpp.refused.o-bias': 'The attention output projection has a bias ({detail}); not generated (the dense bias needs a per-rank bias split this generator does not check).',
     'cpp.refused.mlp-bias': 'The MLP projections have biases ({detail}); not generated.',
@@ -73,6 +73,7 @@ export default registerMessages({
     'atb.reader.generation-b': '{file}: the model derives atb_speed::Model directly (its own tensor enum); only DecoderModel-based models are read.',
     'atb.reader.base-fallback': 'The base ModelParam keys come from atb-migrate\'s table for {version} (no models/base/param/model_param.cpp beside {file}).',
     'atb.reader.unknown-key': 'The C++ reads the required key "{key}" ({type}) and atb-migrate knows no Python source for it.',
+    'atb.reader.grouped-qkv': 'Cannot tell from {file} whether its layer splits `{name}` per KV group (splitWithStride) or reads [q; k; v]; the Python would de-interleave the rows for the second, which is wrong for the first. Nothing written: generate the C++ model too (without -atb).',
     'atb.reader.unknown-input': 'The C++ takes the input "{name}" and atb-migrate knows no Python source for it.',
   },
   'zh-cn': {
@@ -87,7 +88,7 @@ export default registerMessages({
     'transform.rule.sparse-layers': '--enable-sparse 用于 layer 的 .cpp 文件或目录（浮点 atb 到量化 atb），不适用于模型目录。',
     'cpp.refused.grouped-qkv': '`{detail}` 按 KV 组交错存放 q/k/v：基类 layer 按 [q; k; v] 顺序读取且不支持 splitWithStride。请把权重转换为独立的 q/k/v，或使用 MindIE-LLM 的 internlm2 模型。',
     'cpp.refused.plain-mlp': 'MLP 无门控（{detail}）；DecoderLayer 的 MLP 需要 gate 和 up 投影。',
-    'cpp.refused.gelu-mlp': '门控 MLP 使用 {detail}；DecoderLayer 的 MLP 只支持 SwiGLU 或 Swish。',
+    'cpp.refused.gelu-mlp': '门控 MLP 使用 {detail}；DecoderLayer 的 MLP 只支持 SwiGLU 或 Swish（DecoderLayer::SetMlpParam 只设置 ACTIVATION_SWIGLU_FORWARD 或 ACTIVATION_SWISH，读取的参数中没有可选 GELU 的）。',
     'cpp.refused.activation': 'MLP 激活函数为 {detail}；DecoderLayer 的 MLP 只支持 SwiGLU 或 Swish。',
     'cpp.refused.o-bias': 'attention 输出投影带偏置（{detail}）；未生成（dense 偏置需要按 rank 切分，本生成器未校验）。',
     'cpp.refused.mlp-bias': 'MLP 投影带偏置（{detail}）；未生成。',
@@ -146,6 +147,7 @@ export default registerMessages({
     'atb.reader.generation-b': '{file}：该模型直接继承 atb_speed::Model（自带张量枚举）；只支持读取基于 DecoderModel 的模型。',
     'atb.reader.base-fallback': '基类 ModelParam 的键取自 atb-migrate 内置的 {version} 表（{file} 旁没有 models/base/param/model_param.cpp）。',
     'atb.reader.unknown-key': 'C++ 读取必需键 "{key}"（{type}），atb-migrate 不知道其 Python 来源。',
+    'atb.reader.grouped-qkv': '无法从 {file} 判断其 layer 是按 KV 组切分 `{name}`（splitWithStride）还是按 [q; k; v] 读取；生成的 Python 按后者解交错，对前者是错误的。未写入任何文件：请同时生成 C++ 模型（不带 -atb）。',
     'atb.reader.unknown-input': 'C++ 需要输入 "{name}"，atb-migrate 不知道其 Python 来源。',
   },
 });
