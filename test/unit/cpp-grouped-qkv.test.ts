@@ -20,6 +20,7 @@ import { nodeFileReader } from '../../src/node/fileReader';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'model-folders');
 const hasPython = spawnSync('python3', ['--version']).status === 0;
+const SHARED = path.join(process.env.ATB_MIGRATE_SHARED ?? path.join(ROOT, '..', 'shared'), 'data', 'models');
 
 async function spec(name: string): Promise<ModelSpec> {
   const read = await readModelFolder(nodeFileReader, path.join(FIXTURES, name));
@@ -195,6 +196,13 @@ describe('cpp target: KV-grouped qkv and sequence bounds', function () {
     const r = generateCpp(noWindow, { outRoot: tmp });
     assert.strictEqual(r.files.length, 0);
     assert.ok(r.problems.some((p) => p.code === 'cpp.refused.sliding-window'));
+    // Qwen v1 (real metadata): use_dynamic_ntk and use_logn_attn key off seq_length (2048), not max positions (8192).
+    const qwen14 = path.join(SHARED, 'Qwen-14B-Chat');
+    if (fs.existsSync(qwen14)) {
+      const q = generateCpp((await readModelFolder(nodeFileReader, qwen14)).spec!, { outRoot: tmp });
+      assert.strictEqual(q.plan?.seqLimit?.positions, 2048);
+      assert.ok(q.plan.seqLimit.details.some((d) => d.includes('use_logn_attn')));
+    }
     // Models without those quirks have no bound.
     const plain = generateCpp(await spec('qwen2'), { outRoot: tmp });
     assert.strictEqual(plain.plan?.seqLimit, undefined);

@@ -211,10 +211,19 @@ function exactLimit(spec: ModelSpec, traits: CppTrait[], refusals: PlanRefusal[]
   const dynamic = detail('rope-scaling-dynamic');
   if (dynamic !== undefined) {
     const s = spec.rope.scaling ?? {};
-    const candidates = [spec.maxPositions, num(s.original_max_position_embeddings), num(spec.config.original_max_position_embeddings)].filter((x): x is number => x !== undefined);
+    // The smallest stated context is safe for every convention: Qwen v1's use_dynamic_ntk keys off
+    // seq_length (2048 for Qwen-14B while max_position_embeddings is 8192), transformers' off max positions.
+    const candidates = [spec.maxPositions, num(s.original_max_position_embeddings), num(spec.config.original_max_position_embeddings), num(spec.config.seq_length)].filter((x): x is number => x !== undefined);
     if (!candidates.length) refusals.push({ code: 'cpp.refused.rope-scaling-dynamic', message: msg('cpp.no-bound', { detail: dynamic }) });
     // Dynamic NTK rescales the base only for sequences longer than the original context; up to it the tables are plain rope.
     else bounds.push({ positions: Math.min(...candidates), why: `rope_scaling ${dynamic}: up to the original context dynamic NTK uses the plain rope base`, detail: `rope_scaling ${dynamic}` });
+  }
+  // Qwen v1's use_logn_attn scales queries by log_seq_length(key length) only past seq_length (it is
+  // not a catalogue quirk yet): up to seq_length it multiplies by 1, beyond it the base graph differs.
+  if (spec.config.use_logn_attn === true) {
+    const seq = num(spec.config.seq_length);
+    if (seq === undefined) refusals.push({ code: 'cpp.logn-no-bound', message: msg('cpp.no-bound', { detail: 'use_logn_attn' }) });
+    else bounds.push({ positions: seq, why: `use_logn_attn: queries are scaled only past seq_length = ${seq}`, detail: `use_logn_attn (seq_length = ${seq})` });
   }
   if (!bounds.length) return undefined;
   return { positions: Math.min(...bounds.map((b) => b.positions)), why: bounds.map((b) => b.why), details: bounds.map((b) => b.detail) };
