@@ -243,6 +243,13 @@ describe('cpp target: generated C++ and Python per family and MindIE version', f
       const mt = plan.modelType;
       for (const n of [`flash_causal_${mt}.py`, `modeling_${mt}.py`, `config_${mt}.py`, `router_${mt}.py`, '__init__.py']) assert.ok(names.includes(n), `${c.name}: ${n}`);
       assert.ok(!names.includes('run.py'), 'examples/run_pa.py is the runner; no run.py');
+      // A position bound exactly when a quirk needs one; the row map exactly for a KV-grouped qkv.
+      const flash = r.files.find((f) => f.rel.endsWith(`flash_causal_${mt}.py`))!.contents;
+      const bounded = c.spec!.quirks.some((q) => q.id === 'sliding-window' || q.id === 'rope-scaling-dynamic') || c.spec!.config.use_logn_attn === true;
+      assert.strictEqual(flash.includes('raise ValueError(\n                f"{CPP_MODEL_NAME} is exact up to {MAX_EXACT_POSITIONS} positions'), bounded, `${c.name}: position bound`);
+      const grouped = c.spec!.quirks.some((q) => q.id === 'grouped-qkv');
+      assert.strictEqual(names.includes('grouped_qkv.py'), grouped, `${c.name}: grouped_qkv.py`);
+      assert.strictEqual(r.files.find((f) => f.rel.endsWith(`modeling_${mt}.py`))!.contents.includes('def load_qkv_weights'), grouped);
       assert.ok(r.nextSteps.length === 3);
     }
   });

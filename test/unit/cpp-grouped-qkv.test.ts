@@ -175,7 +175,7 @@ describe('cpp target: KV-grouped qkv and sequence bounds', function () {
     const dynamic = await spec('internlm3-8b');
     for (const [s, bound, detail] of [
       [window, 4096, 'sliding_window = 4096'],
-      [dynamic, 32768, 'rope_scaling dynamic factor 6'],
+      [dynamic, 32768, 'dynamic NTK rope (dynamic factor 6)'],
     ] as const) {
       const r = generateCpp(s, { outRoot: tmp });
       assert.strictEqual(r.plan?.seqLimit?.positions, bound, r.problems.map((p) => formatMessage(p.message)).join('\n'));

@@ -216,7 +216,7 @@ function exactLimit(spec: ModelSpec, traits: CppTrait[], refusals: PlanRefusal[]
     const candidates = [spec.maxPositions, num(s.original_max_position_embeddings), num(spec.config.original_max_position_embeddings), num(spec.config.seq_length)].filter((x): x is number => x !== undefined);
     if (!candidates.length) refusals.push({ code: 'cpp.refused.rope-scaling-dynamic', message: msg('cpp.no-bound', { detail: dynamic }) });
     // Dynamic NTK rescales the base only for sequences longer than the original context; up to it the tables are plain rope.
-    else bounds.push({ positions: Math.min(...candidates), why: `rope_scaling ${dynamic}: up to the original context dynamic NTK uses the plain rope base`, detail: `rope_scaling ${dynamic}` });
+    else bounds.push({ positions: Math.min(...candidates), why: `dynamic NTK rope (${dynamic}): up to the original context it uses the plain rope base`, detail: `dynamic NTK rope (${dynamic})` });
   }
   // Qwen v1's use_logn_attn scales queries by log_seq_length(key length) only past seq_length (it is
   // not a catalogue quirk yet): up to seq_length it multiplies by 1, beyond it the base graph differs.
