@@ -4,7 +4,7 @@ import type { StringKey } from '../../webview/protocol';
 /** The webview's text, localized here (vscode.l10n.t; Chinese in l10n/bundle.l10n.zh-cn.json). */
 export function wizardStrings(): Record<StringKey, string> {
   return {
-    title: vscode.l10n.t('Migrate Model to MindIE-LLM'),
+    title: vscode.l10n.t('Migrate a Model: MindIE-LLM (torch-like, C++) or ONNX for TPU'),
     step1: vscode.l10n.t('Source'),
     step2: vscode.l10n.t('What we found'),
     step3: vscode.l10n.t('Target'),

@@ -11,7 +11,7 @@ import { Flow, TIMEOUT, confirmAndApply, runCommand } from '../harness';
 export const wizardFlow: Flow = {
   name: 'wizard',
   async run({ page, workspace, shot }) {
-    await runCommand(page, 'Migrate Model to Torch-like Graph...');
+    await runCommand(page, 'Migrate Model...');
     await page.locator('.tabs-container .tab', { hasText: 'Migrate' }).first().waitFor({ timeout: TIMEOUT });
     // Webviews are nested iframes: VS Code's host frame, then the extension's content frame.
     const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
