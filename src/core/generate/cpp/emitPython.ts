@@ -124,7 +124,7 @@ class ${className}Attention(FlashAttention):
     def __init__(self, prefix, config, weights, layer_prefix):
         super().__init__(prefix, config, weights)
         self.head_size = ${plan.headDim}
-        # ${packedQkv ? `\`${n.qkv[0]}\` holds [q; k; v] in order: loaded packed, split per rank.` : 'Separate q, k, v; WeightWrapper packs them per layer when the checkpoint allows.'}
+        # ${plan.groupedQkv ? `\`${n.qkv[0]}\` holds q/k/v rows per KV group: load_qkv_weights below reorders them.` : packedQkv ? `\`${n.qkv[0]}\` holds [q; k; v] in order: loaded packed, split per rank.` : 'Separate q, k, v; WeightWrapper packs them per layer when the checkpoint allows.'}
         self.qkv_names = [${qkvNames}]
         self.qkv_bias = ${pyLiteral(plan.qkvBias)}
         self.dense_name = f"{self.prefix}.{O_PROJ}"
