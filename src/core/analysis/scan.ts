@@ -51,6 +51,9 @@ const SCAN_TYPES = [
   'import_statement',
   'import_from_statement',
 ];
+/** SCAN_TYPES plus assignments: one tree walk per function body serves every pass. */
+const WALK_TYPES = [...SCAN_TYPES, 'assignment'];
+const SCANNED = new Set(SCAN_TYPES);
 
 /** Roots whose dotted calls are library functions rather than tensor methods. */
 const LIBRARY_ROOTS = new Set(['torch', 'F', 'nn', 'functional', 'einops', 'xops', 'xformers', 'flash_attn', 'triton']);
@@ -198,10 +201,12 @@ class FunctionScanner {
     this.scanDecorators();
     const body = this.fn.childForFieldName('body');
     if (!body) return { uses: this.uses, calls: this.calls };
-    this.collectLocals(body);
-    const training = this.trainingOnlyRanges(body);
-    for (const node of body.descendantsOfType(SCAN_TYPES)) {
-      if (node && !training.some(([from, to]) => node.startIndex >= from && node.startIndex < to)) this.visit(node);
+    // One walk (in source order) instead of one per pass: each walk marshals every matching node.
+    const nodes = body.descendantsOfType(WALK_TYPES).filter((n): n is Node => !!n);
+    this.collectLocals(nodes);
+    const training = this.trainingOnlyRanges(body, nodes);
+    for (const node of nodes) {
+      if (SCANNED.has(node.type) && !training.some(([from, to]) => node.startIndex >= from && node.startIndex < to)) this.visit(node);
     }
     this.scanNames(body);
     return { uses: this.uses, calls: this.calls };
@@ -211,18 +216,19 @@ class FunctionScanner {
    * Bodies of `if self.training ...:`, `if self.gradient_checkpointing and self.training:` and
    * `if labels is not None:` (jitter, dropout, checkpointing, losses): not part of inference.
    */
-  private trainingOnlyRanges(body: Node): [number, number][] {
+  private trainingOnlyRanges(body: Node, nodes: Node[]): [number, number][] {
     if (!/\bself\.(training|gradient_checkpointing)\b|\blabels is not None\b/.test(text(body, this.source))) return [];
     const ranges: [number, number][] = [];
-    for (const stmt of body.descendantsOfType('if_statement')) {
-      const condition = stmt?.childForFieldName('condition');
-      const consequence = stmt?.childForFieldName('consequence');
+    for (const stmt of nodes) {
+      if (stmt.type !== 'if_statement') continue;
+      const condition = stmt.childForFieldName('condition');
+      const consequence = stmt.childForFieldName('consequence');
       const test = condition ? text(condition, this.source) : '';
       // A conjunction with one training-only term is training-only; `or` and `not` are not.
       const terms = test.replace(/^\((.*)\)$/s, '$1').split(/\band\b/).map((t) => t.trim());
       const trainingOnly = terms.some((t) => /^\(?\s*self\.(training|gradient_checkpointing)\s*\)?$/.test(t) || /^\(?\s*labels is not None\s*\)?$/.test(t));
       if (condition && consequence && trainingOnly && !/\b(or|not)\b(?! None)/.test(test.replace(/\bis not None\b/g, ''))) {
-        ranges.push([stmt!.startIndex, consequence.endIndex]);
+        ranges.push([stmt.startIndex, consequence.endIndex]);
       }
     }
     return ranges;
@@ -254,10 +260,11 @@ class FunctionScanner {
   }
 
   /** Locals in source order: scalars (`bsz, q_len, _ = x.size()`), taints and function aliases. */
-  private collectLocals(body: Node): void {
-    this.collectAssignments(body);
+  private collectLocals(nodes: Node[]): void {
+    this.collectAssignments(nodes);
     // `for i, n in enumerate(tokens_per_expert)` over host data: the loop variables are data too.
-    for (const loop of body.descendantsOfType('for_statement')) {
+    for (const loop of nodes) {
+      if (loop.type !== 'for_statement') continue;
       const right = loop?.childForFieldName('right');
       const left = loop?.childForFieldName('left');
       if (!right || !left) continue;
@@ -266,9 +273,9 @@ class FunctionScanner {
     }
   }
 
-  private collectAssignments(body: Node): void {
-    for (const assignment of body.descendantsOfType('assignment')) {
-      if (!assignment) continue;
+  private collectAssignments(nodes: Node[]): void {
+    for (const assignment of nodes) {
+      if (assignment.type !== 'assignment') continue;
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
       if (!left || !right) continue;
