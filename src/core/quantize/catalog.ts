@@ -201,6 +201,25 @@ export const MODEL_LOCAL_MIGRATIONS: Record<string, ModelLocalMigration> = {
   },
 };
 
+/**
+ * A plain Linear that no norm quantizes (gptneox 20b's o_proj and MLP down projection) becomes the
+ * shared row helper: layers/parallel_layer_v2.cpp builds, for isQuant with quantParam.isQuantOp and
+ * the default commParam.rankSize 1, exactly that linear preceded by its own quant op (ELEWISE_QUANT,
+ * int8 matmul with deqScale and bias, no communication). [x, w(, bias)] land in slots 0-2.
+ */
+export const PLAIN_LINEAR_TO_ROW: V1Migration & { call: string; paramType: string } = {
+  v2: 'RowParallelLinearV2',
+  paramV1: 'LinearParam',
+  paramV2: 'ParallelParamV2',
+  call: 'atb_speed::common::RowParallelLinearV2',
+  paramType: 'atb_speed::common::ParallelParamV2',
+  header: ['', 'layers/parallel_layer_v2.h'],
+  fieldMoves: {},
+  slotMaps: { 2: [0, 1], 3: [0, 1, 2] },
+};
+/** LinearParam fields a plain linear may set and still mean what the row helper does (bias on). */
+export const PLAIN_LINEAR_FIELDS_OK: Record<string, string> = { hasBias: 'true' };
+
 /** The migration for a helper call, by its qualified name (model-local first, then shared V1). */
 export function migrationFor(qualified: string, creator: string): V1Migration | ModelLocalMigration | undefined {
   const q = qualified.replace(/^::/, '');
