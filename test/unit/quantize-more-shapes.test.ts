@@ -171,6 +171,70 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
     }
   });
 
+  describe('plain Linear o_proj and MLP down (gptneox 20b rope / pa: one LinearParam for every linear)', () => {
+    for (const mode of MODES) {
+      it(`${mode}: o_proj and fc_out become RowParallelLinearV2 with their own quant op; QKV and fc_in stay INT8 Linears`, () => {
+        const r = ok(quantizeLayer(syntax, fixtureInput('plain-linear-row'), mode));
+        const cpp = r.files[0].contents;
+        assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+        const sparse = mode === 'w8a8sc';
+        const linears = added(mode, [['IN_QKV_WEIGHT', true], ['IN_FC_IN_WEIGHT', true], ['IN_DENSE_WEIGHT', true], ['IN_FC_OUT_WEIGHT', true]]);
+        assert.deepStrictEqual(r.report.addedTensors, [...linears, 'IN_HOLDER']);
+        assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 19 + linears.length + 1);
+        assert.strictEqual(constant(syntax, cpp, 'INTERMEDIATE_TENSOR_COUNT'), 12 + 2);
+        assert.strictEqual(constant(syntax, cpp, 'NODE_COUNT'), 11);
+        assert.strictEqual(enumEntries(syntax, cpp).filter((e) => e.startsWith('IN_')).length, 19 + linears.length + 1);
+        const lists = inputLists(syntax, cpp);
+        const idx = (w: string) => (sparse ? w + '_INDEX' : 'IN_HOLDER');
+        assert.deepStrictEqual(lists.get('qkvNode'), [['INTERMEDIATE_INPUT_NORM_OUT_QUANT', 'IN_QKV_WEIGHT', 'IN_QKV_BIAS', 'IN_QKV_WEIGHT_DEQSCALE', ...(sparse ? ['IN_QKV_WEIGHT_INDEX'] : [])]]);
+        assert.deepStrictEqual(lists.get('fcInNode'), [['INTERMEDIATE_POST_NORM_OUT_QUANT', 'IN_FC_IN_WEIGHT', 'IN_FC_IN_BIAS', 'IN_FC_IN_WEIGHT_DEQSCALE', ...(sparse ? ['IN_FC_IN_WEIGHT_INDEX'] : [])]]);
+        // The row helper quantizes the float attention / GELU output itself: 7 slots, bias and deqscale filled.
+        assert.deepStrictEqual(lists.get('denseNode'), [['INTERMEDIATE_ATTN_OUT', 'IN_DENSE_WEIGHT', 'IN_DENSE_BIAS', 'IN_DENSE_WEIGHT_DEQSCALE', idx('IN_DENSE_WEIGHT'), 'IN_HOLDER', 'IN_HOLDER']]);
+        assert.deepStrictEqual(lists.get('fcOutNode'), [['INTERMEDIATE_GELU_OUT', 'IN_FC_OUT_WEIGHT', 'IN_FC_OUT_BIAS', 'IN_FC_OUT_WEIGHT_DEQSCALE', idx('IN_FC_OUT_WEIGHT'), 'IN_HOLDER', 'IN_HOLDER']]);
+        for (const [v, stem] of [['denseParamV2', 'oProj'], ['fcOutParamV2', 'downProj']]) {
+          const f = fieldAssignments(syntax, cpp, v);
+          for (const k of ['isBias', 'isQuant', 'transposeB', 'quantParam.isQuantOp']) assert.strictEqual(f.get(k), 'true', `${v}.${k}`);
+          assert.strictEqual(f.get('isSparse'), sparse ? 'true' : undefined);
+          assert.strictEqual(f.get('quantParam.quantType'), 'atb::infer::QUANT_INT8');
+          assert.strictEqual(f.get('quantParam.inputScale'), `param.${stem}InputScale`);
+          assert.ok(cpp.includes(`atb_speed::common::RowParallelLinearV2(${v}, &`), v);
+        }
+        assert.ok(!/CREATE_OPERATION\(linearParam, &(denseNode|fcOutNode)/.test(cpp), 'no plain Linear left on the float inputs');
+        assert.strictEqual(identifierCount(syntax, cpp, 'linearParam'), sparse ? 3 : 5, 'the shared param still serves QKV and fc_in');
+        assert.strictEqual(fieldAssignments(syntax, cpp, 'layerNormParam').get('normParam.quantType'), 'atb::infer::QUANT_INT8');
+        assert.ok(cpp.includes('#include "layers/parallel_layer_v2.h"'));
+        assert.deepStrictEqual(structFields(syntax, r.files[1].contents, 'QuantNeoxStyleLayerParam'.replace('Quant', mode === 'w8a8' ? 'Quant' : 'SparseQuant')).slice(-4), ['oProjInputScale', 'oProjInputOffset', 'downProjInputScale', 'downProjInputOffset']);
+      });
+    }
+    it('refuses a plain linear whose param sets transposeA, naming the node and the field', () => {
+      const input = fixtureInput('plain-linear-row');
+      const cppText = input.cppText.replace('atb::infer::LinearParam linearParam;', 'atb::infer::LinearParam linearParam;\n    linearParam.transposeA = true;');
+      assert.notStrictEqual(cppText, input.cppText);
+      const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8');
+      assert.ok(!outcome.ok);
+      assert.strictEqual(outcome.refusal.code, 'quantize.plain-linear-param');
+      assert.ok(formatMessage(outcome.refusal.message).includes('denseNode') && formatMessage(outcome.refusal.message).includes('transposeA'));
+    });
+  });
+
+  describe('unrolled MLP whose down projection is a plain Linear (gate, up, swish, mul, down)', () => {
+    it('gate and up read the norm\'s int8 output; down becomes the row helper; shared param kept for gate/up', () => {
+      const r = ok(quantizeLayer(syntax, fixtureInput('unrolled-mlp'), 'w8a8'));
+      const cpp = r.files[0].contents;
+      assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+      assert.deepStrictEqual(r.report.addedTensors, [
+        ...added('w8a8', [['IN_QKV_WEIGHT', false], ['IN_MLP_GATE_WEIGHT', false], ['IN_MLP_UP_WEIGHT', false], ['IN_SELF_OUT_LINEAR_WEIGHT', false], ['IN_MLP_DOWN_WEIGHT', false]]),
+        'IN_BETA',
+      ]);
+      assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 15 + 11);
+      const lists = inputLists(syntax, cpp);
+      assert.deepStrictEqual(lists.get('downLinearNode'), [['INTERMEDIATE_MUL_OUT', 'IN_MLP_DOWN_WEIGHT', 'IN_MLP_DOWN_WEIGHT_BIAS', 'IN_MLP_DOWN_WEIGHT_DEQSCALE', 'IN_HOLDER', 'IN_HOLDER', 'IN_HOLDER']]);
+      assert.deepStrictEqual(lists.get('gateLinearNode'), [['INTERMEDIATE_SELF_NORM_OUT', 'IN_MLP_GATE_WEIGHT', 'IN_MLP_GATE_WEIGHT_BIAS', 'IN_MLP_GATE_WEIGHT_DEQSCALE']]);
+      assert.strictEqual(fieldAssignments(syntax, cpp, 'downLinearParamV2').get('quantParam.inputScale'), 'param.downProjInputScale');
+      assert.strictEqual(fieldAssignments(syntax, cpp, 'mlpLinearParam').get('hasBias'), 'true');
+    });
+  });
+
   describe('packed V1 MLP (internlm 20b / llama_pa paged: MlpGateLayer with isPack and 3 inputs)', () => {
     it('moves it to MlpGateLayerV2 with the packed gate-up weight in the up slot and the gate slot empty', () => {
       const input = fixtureInput('v1-helper');

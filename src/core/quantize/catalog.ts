@@ -217,8 +217,6 @@ export const PLAIN_LINEAR_TO_ROW: V1Migration & { call: string; paramType: strin
   fieldMoves: {},
   slotMaps: { 2: [0, 1], 3: [0, 1, 2] },
 };
-/** LinearParam fields a plain linear may set and still mean what the row helper does (bias on). */
-export const PLAIN_LINEAR_FIELDS_OK: Record<string, string> = { hasBias: 'true' };
 
 /** The migration for a helper call, by its qualified name (model-local first, then shared V1). */
 export function migrationFor(qualified: string, creator: string): V1Migration | ModelLocalMigration | undefined {

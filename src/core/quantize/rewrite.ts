@@ -37,7 +37,6 @@ import {
   V1_HELPERS,
   V1_MIGRATIONS,
   PLAIN_LINEAR_TO_ROW,
-  PLAIN_LINEAR_FIELDS_OK,
   HOLDER_ENTRY,
   ROW_AS_MLP_DOWN,
   helperNamespace,
@@ -239,8 +238,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const n = g.inputs.names.length;
     const decl = model.paramVars.get(g.paramVar)?.[0]?.declaration;
     const hasInit = !!decl && ofType(decl, ['init_declarator']).length > 0;
-    const odd = (model.assignments.get(g.paramVar) ?? []).find((a) => PLAIN_LINEAR_FIELDS_OK[a.path] !== a.value.text);
-    if (n < 2 || n > 3 || hasInit || odd || (n === 2 && (model.assignments.get(g.paramVar) ?? []).some((a) => a.path === 'hasBias'))) {
+    // hasBias has to match the inputs; transposeB may say anything (int8 weights are stored transposed).
+    const odd = (model.assignments.get(g.paramVar) ?? []).find((a) => !(a.path === 'transposeB' || (a.path === 'hasBias' && a.value.text === String(n === 3))));
+    if (n < 2 || n > 3 || hasInit || odd) {
       refuse('quantize.plain-linear-param', { node: g.name, param: g.paramVar, field: odd?.path ?? (hasInit ? '{...}' : 'inputs') }, 'cpp', odd?.statement ?? g.createStatement);
     }
     plainRows.add(g);
