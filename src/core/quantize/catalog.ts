@@ -137,6 +137,7 @@ export const V1_HELPERS: Record<string, string> = {
   RowParallelLinear: 'RowParallelLinearV2',
   ColumnParallelLinear: 'ColumnParallelLinearV2',
   MlpGateLayer: 'MlpGateLayerV2',
+  MlpLayer: 'MlpGateLayerV2',
 };
 
 /**
@@ -153,6 +154,8 @@ export interface V1Migration {
   fieldMoves: Record<string, string>;
   /** V1 input count -> V2 slot of each V1 input. */
   slotMaps: Record<number, number[]>;
+  /** Fields the V2 param needs to mean what the V1 helper did (MlpLayer: no gate, not packed). */
+  setFields?: [string, string][];
 }
 
 export const V1_MIGRATIONS: Record<string, V1Migration> = {
@@ -173,6 +176,21 @@ export const V1_MIGRATIONS: Record<string, V1Migration> = {
     // [x, up, gate, down(, biasUp, biasGate, biasDown)]; with isPack the V1 helper takes the packed
     // gate-up weight in the up slot and has no gate slot: [x, gateUp, down(, biasUp, biasDown)].
     slotMaps: { 3: [0, 1, 3], 4: [0, 1, 2, 3], 5: [0, 1, 3, 7, 9], 7: [0, 1, 2, 3, 7, 8, 9] },
+  },
+  /**
+   * `atb_speed::common::MlpLayer` (layers/mlp.h, falcon 7b) builds up Linear {false, transpose, isBias},
+   * activation, and a V1 RowParallelLinear down projection: what layers/mlp_gate_v2.cpp builds with
+   * noGate and not isPack (starcoder's float and quant layers use that un-gated V2 MLP). [x, up, down(,
+   * biasUp, biasDown)] land in the up/down weight and bias slots.
+   */
+  MlpLayer: {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'MlpParam',
+    paramV2: 'MlpGateParamV2',
+    header: ['layers/mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { rank: 'commDownParam.rank', rankSize: 'commDownParam.rankSize', rankRoot: 'commDownParam.rankRoot', hcclComm: 'commDownParam.hcclComm', transpose: 'transposeB' },
+    slotMaps: { 3: [0, 1, 3], 5: [0, 1, 3, 7, 9] },
+    setFields: [['noGate', 'true'], ['isPack', 'false']],
   },
 };
 export const HOLDER_ENTRY = 'IN_HOLDER';

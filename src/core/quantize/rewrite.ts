@@ -257,7 +257,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   let postNorm: GraphNode | undefined;
   if (mlp) {
     if (rows.length !== 1) refuse(rows.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: rows[1]?.name ?? '' }, 'cpp', rows[1]?.createStatement);
-    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
+    // Parallel attention with one norm (falcon 7b): the MLP reads the input norm's output too.
+    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? (outputsOf(inputNorm).has(mlp.inputs?.names[0] ?? '') ? inputNorm : norms[1]);
   } else {
     const rest = linears.filter((g) => !qkv.includes(g));
     postNorm = norms.find((g) => g !== inputNorm && rest.some((l) => outputsOf(g).has(l.inputs?.names[0] ?? '')));
@@ -521,7 +522,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   }
 
   for (const [g, h, ls] of helperPlans) {
-    if (!plainRows.has(g)) setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
+    if (!plainRows.has(g)) setFields(g.paramVar!, [...(migrationOf(g)?.setFields ?? []), ...helperQuantFields(h, mode, layerParam)]);
     const migration = migrationOf(g);
     const q = quantInput(g);
     if (migration) {
