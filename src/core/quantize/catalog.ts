@@ -217,6 +217,17 @@ export const MODEL_LOCAL_MIGRATIONS: Record<string, ModelLocalMigration> = {
     fieldMoves: V1_MIGRATIONS.MlpGateLayer.fieldMoves,
     slotMaps: { 6: [0, 1, 2, 3, 7, 8] },
   },
+  /**
+   * falcon 40b's own MlpLayer (models/falcon/40b/operation/mlp.h, mlp.cpp at the layer's commit) is the
+   * common MlpLayer plus a `backend` field for the down projection's RowParallelLinear.
+   */
+  'atb_speed::falcon_40b::MlpLayer': {
+    ...V1_MIGRATIONS.MlpLayer,
+    call: 'atb_speed::common::MlpGateLayerV2',
+    param: 'atb_speed::common::MlpGateParamV2',
+    header: ['models/falcon/40b/operation/mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { ...V1_MIGRATIONS.MlpLayer.fieldMoves, backend: 'commDownParam.backend' },
+  },
 };
 
 /**
