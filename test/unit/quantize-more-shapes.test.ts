@@ -217,6 +217,42 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
     });
   });
 
+  describe('one norm for attention and MLP, shared MlpLayer helper (falcon 7b; falcon 40b has its own copy)', () => {
+    for (const mode of MODES) {
+      it(`${mode}: the norm quantizes once for QKV and MLP; MlpLayer becomes the un-gated MlpGateLayerV2`, () => {
+        const r = ok(quantizeLayer(syntax, fixtureInput('mlp-layer-one-norm'), mode));
+        const cpp = r.files[0].contents;
+        assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+        const sparse = mode === 'w8a8sc';
+        const linears = added(mode, [['IN_QKV_WEIGHT', false], ['IN_DENSE_WEIGHT', false], ['IN_MLP_UP_WEIGHT', false], ['IN_MLP_DOWN_WEIGHT', false]]);
+        assert.deepStrictEqual(r.report.addedTensors, [...linears, 'IN_HOLDER']);
+        assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 13 + linears.length + 1);
+        assert.strictEqual(constant(syntax, cpp, 'INTERNAL_TENSOR_COUNT'), 9 + 1, 'one int8 output for the one norm');
+        assert.strictEqual(constant(syntax, cpp, 'NODE_COUNT'), 8);
+        const lists = inputLists(syntax, cpp);
+        assert.deepStrictEqual(lists.get('normNode'), [['IN_HIDDEN_STATES', 'IN_NORM_WEIGHT', 'IN_NORM_BIAS']]);
+        assert.deepStrictEqual(lists.get('qkvNode')![0].slice(0, 4), ['INTERNAL_NORM_OUT_QUANT', 'IN_QKV_WEIGHT', 'IN_QKV_WEIGHT_BIAS', 'IN_QKV_WEIGHT_DEQSCALE']);
+        const mlp = lists.get('mlpNode')![0];
+        const h = (w: string) => (sparse ? w : 'IN_HOLDER');
+        assert.deepStrictEqual(mlp, [
+          'INTERNAL_NORM_OUT_QUANT', 'IN_MLP_UP_WEIGHT', 'IN_HOLDER', 'IN_MLP_DOWN_WEIGHT',
+          'IN_MLP_UP_WEIGHT_DEQSCALE', 'IN_HOLDER', 'IN_MLP_DOWN_WEIGHT_DEQSCALE',
+          'IN_MLP_UP_WEIGHT_BIAS', 'IN_HOLDER', 'IN_MLP_DOWN_WEIGHT_BIAS',
+          h('IN_MLP_UP_WEIGHT_INDEX'), 'IN_HOLDER', h('IN_MLP_DOWN_WEIGHT_INDEX'),
+          ...Array(6).fill('IN_HOLDER'),
+        ]);
+        const m = fieldAssignments(syntax, cpp, 'mlpParam');
+        for (const [k, v] of [['noGate', 'true'], ['isPack', 'false'], ['isQuant', 'true'], ['isBias', 'true'], ['commDownParam.rank', 'param.rank'], ['commDownParam.rankSize', 'param.rankSize'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_GELU'], ['quantUpParam.isQuantOp', 'false'], ['quantDownParam.inputScale', 'param.downProjInputScale']]) {
+          assert.strictEqual(m.get(k), v, k);
+        }
+        assert.ok(cpp.includes('atb_speed::common::MlpGateParamV2 mlpParam;') && cpp.includes('atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);'));
+        assert.ok(cpp.includes('#include "layers/mlp_gate_v2.h"') && !cpp.includes('layers/mlp.h'));
+        assert.deepStrictEqual(lists.get('denseNode')![0].slice(0, 4), ['INTERNAL_ATTN_OUT', 'IN_DENSE_WEIGHT', 'IN_DENSE_WEIGHT_BIAS', 'IN_DENSE_WEIGHT_DEQSCALE']);
+        assert.strictEqual(fieldAssignments(syntax, cpp, 'normParam').get('normParam.quantType'), 'atb::infer::QUANT_INT8');
+      });
+    }
+  });
+
   describe('unrolled MLP whose down projection is a plain Linear (gate, up, swish, mul, down)', () => {
     it('gate and up read the norm\'s int8 output; down becomes the row helper; shared param kept for gate/up', () => {
       const r = ok(quantizeLayer(syntax, fixtureInput('unrolled-mlp'), 'w8a8'));
