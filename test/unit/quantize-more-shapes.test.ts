@@ -253,6 +253,46 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
     }
   });
 
+  describe("minigpt4's own packed FusionMlp (operation/fusion_mlp.h: packed gate-up, SWISH, down)", () => {
+    for (const mode of MODES) {
+      it(`${mode}: moves to MlpGateLayerV2 with isPack and SWISH, the packed weight in the up slot`, () => {
+        const r = ok(quantizeLayer(syntax, fixtureInput('fusion-mlp'), mode));
+        const cpp = r.files[0].contents;
+        assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+        const sparse = mode === 'w8a8sc';
+        const linears = added(mode, [['IN_QKVWEIGHT', false], ['IN_SELFOUTWEIGHT', false], ['IN_MLPGATEUPWEIGHT', false], ['IN_MLPDOWNWEIGHT', false]]);
+        assert.deepStrictEqual(r.report.addedTensors, [...linears, 'IN_BETA', 'IN_HOLDER']);
+        assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 13 + linears.length + 2);
+        assert.strictEqual(constant(syntax, cpp, 'INTERMEDIATE_TENSOR_COUNT'), 10);
+        const lists = inputLists(syntax, cpp);
+        const h = (w: string) => (sparse ? w : 'IN_HOLDER');
+        assert.deepStrictEqual(lists.get('mlpNode'), [[
+          'INTERMIDATE_SELFNORMOUT', 'IN_MLPGATEUPWEIGHT', 'IN_HOLDER', 'IN_MLPDOWNWEIGHT',
+          'IN_MLPGATEUPWEIGHT_DEQSCALE', 'IN_HOLDER', 'IN_MLPDOWNWEIGHT_DEQSCALE',
+          'IN_MLPGATEUPWEIGHT_BIAS', 'IN_HOLDER', 'IN_MLPDOWNWEIGHT_BIAS',
+          h('IN_MLPGATEUPWEIGHT_INDEX'), 'IN_HOLDER', h('IN_MLPDOWNWEIGHT_INDEX'),
+          ...Array(6).fill('IN_HOLDER'),
+        ]]);
+        assert.deepStrictEqual(lists.get('selfNormNode'), [['INTERMIDATE_SELFRESIDUALOUT', 'IN_SELFOUTNORMWEIGHT', 'IN_BETA']]);
+        assert.deepStrictEqual(lists.get('selfOutLinearNode')![0].slice(0, 4), ['INTERMIDATE_SELFOUT', 'IN_SELFOUTWEIGHT', 'IN_SELFOUTWEIGHT_BIAS', 'IN_SELFOUTWEIGHT_DEQSCALE']);
+        const m = fieldAssignments(syntax, cpp, 'mlpParam');
+        for (const [k, v] of [['isPack', 'true'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_SWISH'], ['isQuant', 'true'], ['quantUpParam.isQuantOp', 'false'], ['quantDownParam.isQuantOp', 'true']]) assert.strictEqual(m.get(k), v, k);
+        assert.ok(!m.has('noGate'));
+        assert.ok(cpp.includes('atb_speed::common::MlpGateParamV2 mlpParam;') && cpp.includes('atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);'));
+        assert.ok(cpp.includes('#include "layers/mlp_gate_v2.h"') && !cpp.includes('#include "models/minigpt4/operation/fusion_mlp.h"'));
+      });
+    }
+    it('a FusionMlp of the same name from another header is not assumed to mean the same: refused', () => {
+      const input = fixtureInput('fusion-mlp');
+      const cppText = input.cppText.replace('#include "models/minigpt4/operation/fusion_mlp.h"', '#include "models/other/operation/fusion_mlp.h"');
+      assert.notStrictEqual(cppText, input.cppText);
+      const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8');
+      assert.ok(!outcome.ok);
+      assert.strictEqual(outcome.refusal.code, 'quantize.model-local-op');
+      assert.ok(formatMessage(outcome.refusal.message).includes('mlpNode'));
+    });
+  });
+
   describe('unrolled MLP whose down projection is a plain Linear (gate, up, swish, mul, down)', () => {
     it('gate and up read the norm\'s int8 output; down becomes the row helper; shared param kept for gate/up', () => {
       const r = ok(quantizeLayer(syntax, fixtureInput('unrolled-mlp'), 'w8a8'));

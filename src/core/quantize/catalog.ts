@@ -228,6 +228,22 @@ export const MODEL_LOCAL_MIGRATIONS: Record<string, ModelLocalMigration> = {
     header: ['models/falcon/40b/operation/mlp.h', 'layers/mlp_gate_v2.h'],
     fieldMoves: { ...V1_MIGRATIONS.MlpLayer.fieldMoves, backend: 'commDownParam.backend' },
   },
+  /**
+   * minigpt4's FusionMlp (models/minigpt4/operation/fusion_mlp.h/.cpp at the layer's commit): packed
+   * gate-up Linear {false, transpose, false}, split in two on the last dim, SWISH on the first half
+   * times the second, down Linear, no communication: MlpGateLayerV2 with isPack and SWISH builds that.
+   */
+  'atb_speed::llama_7b::FusionMlp': {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'FusionMlpParam',
+    paramV2: 'MlpGateParamV2',
+    call: 'atb_speed::common::MlpGateLayerV2',
+    param: 'atb_speed::common::MlpGateParamV2',
+    header: ['models/minigpt4/operation/fusion_mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { transpose: 'transposeB' },
+    slotMaps: { 3: [0, 1, 3] },
+    setFields: [['isPack', 'true'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_SWISH']],
+  },
 };
 
 /**
@@ -247,11 +263,15 @@ export const PLAIN_LINEAR_TO_ROW: V1Migration & { call: string; paramType: strin
   slotMaps: { 2: [0, 1], 3: [0, 1, 2] },
 };
 
-/** The migration for a helper call, by its qualified name (model-local first, then shared V1). */
-export function migrationFor(qualified: string, creator: string): V1Migration | ModelLocalMigration | undefined {
+/**
+ * The migration for a helper call, by its qualified name (model-local first, then shared V1). A
+ * model-local entry applies only when the layer includes the header it was read from: another model
+ * may have a helper of the same name that means something else.
+ */
+export function migrationFor(qualified: string, creator: string, includes?: Set<string>): V1Migration | ModelLocalMigration | undefined {
   const q = qualified.replace(/^::/, '');
   const local = MODEL_LOCAL_MIGRATIONS[q] ?? MODEL_LOCAL_MIGRATIONS[`atb_speed::${q}`];
-  if (local) return local;
+  if (local) return !includes || includes.has(local.header[0]) ? local : undefined;
   return COMMON_HELPER_NAMESPACES.has(helperNamespace(qualified)) ? V1_MIGRATIONS[creator] : undefined;
 }
 

@@ -133,7 +133,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const layouts = new Map<GraphNode, HelperLayout>();
   /** Plain Linears with a float input that move to the row helper (see PLAIN_LINEAR_TO_ROW). */
   const plainRows = new Set<GraphNode>();
-  const migrationOf = (g: GraphNode) => (plainRows.has(g) ? PLAIN_LINEAR_TO_ROW : migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? ''));
+  const includes = new Set(ofType(model.cpp.tree.rootNode, ['preproc_include']).map((n) => n.childForFieldName('path')?.text.slice(1, -1) ?? ''));
+  const migrationOf = (g: GraphNode) => (plainRows.has(g) ? PLAIN_LINEAR_TO_ROW : migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? '', includes));
   const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
 
   // 1. Recognise the parts from how the graph is wired.
