@@ -278,6 +278,8 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
         const m = fieldAssignments(syntax, cpp, 'mlpParam');
         for (const [k, v] of [['isPack', 'true'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_SWISH'], ['isQuant', 'true'], ['quantUpParam.isQuantOp', 'false'], ['quantDownParam.isQuantOp', 'true']]) assert.strictEqual(m.get(k), v, k);
         assert.ok(!m.has('noGate'));
+        assert.strictEqual(identifierCount(syntax, cpp, 'selfOutLinearParam'), 0, 'the o_proj LinearParam nothing else used is gone');
+        assert.strictEqual(fieldAssignments(syntax, cpp, 'selfOutLinearParamV2').get('isQuant'), 'true');
         assert.ok(cpp.includes('atb_speed::common::MlpGateParamV2 mlpParam;') && cpp.includes('atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);'));
         assert.ok(cpp.includes('#include "layers/mlp_gate_v2.h"') && !cpp.includes('#include "models/minigpt4/operation/fusion_mlp.h"'));
       });

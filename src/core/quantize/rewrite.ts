@@ -553,6 +553,12 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       if (l.index) cppEdits.replaceNode(items[h.index[i]], l.index);
     });
   }
+  // A LinearParam that only the moved plain linears used is now unused: it goes with its assignments.
+  for (const v of new Set([...plainRows].map((g) => g.paramVar!))) {
+    if (!users(v).every((u) => plainRows.has(u))) continue;
+    cppEdits.deleteStatement(model.paramVars.get(v)![0].declaration);
+    for (const a of model.assignments.get(v) ?? []) cppEdits.deleteStatement(a.statement);
+  }
   // The V2 helpers' headers replace the V1 ones.
   for (const migration of new Set(migrated.map((g) => migrationOf(g)!))) {
     const includes = ofType(model.cpp.tree.rootNode, ['preproc_include']);
