@@ -295,6 +295,20 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
     });
   });
 
+  describe('several MLP nodes (vlmo 2b encoder: text and image MLPs, each behind its own norm)', () => {
+    it('refuses naming every MLP node instead of calling it ambiguous', () => {
+      const input = fixtureInput('layernorm');
+      const cppText = input.cppText
+        .replace('    atb::Node &mlpNode = opGraph.nodes.at(nodeId++);', '    atb::Node &mlpNode = opGraph.nodes.at(nodeId++);\n    atb::Node &imageMlpNode = opGraph.nodes.at(nodeId++);')
+        .replace('    atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);', '    atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);\n    atb_speed::common::MlpGateParamV2 imageMlpParam;\n    atb_speed::common::MlpGateLayerV2(imageMlpParam, &imageMlpNode.operation);\n    imageMlpNode.inTensorIds = {INTERMIDATE_POSTATTNLAYERNORMOUT};');
+      assert.strictEqual(cppText.split('imageMlpNode').length, 4);
+      const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8sc');
+      assert.ok(!outcome.ok);
+      assert.strictEqual(outcome.refusal.code, 'quantize.several-mlps');
+      assert.ok(formatMessage(outcome.refusal.message).includes('mlpNode, imageMlpNode'), formatMessage(outcome.refusal.message));
+    });
+  });
+
   describe('unrolled MLP whose down projection is a plain Linear (gate, up, swish, mul, down)', () => {
     it('gate and up read the norm\'s int8 output; down becomes the row helper; shared param kept for gate/up', () => {
       const r = ok(quantizeLayer(syntax, fixtureInput('unrolled-mlp'), 'w8a8'));

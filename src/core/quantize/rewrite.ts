@@ -248,7 +248,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     rows.push(g);
   }
   for (const g of plainRows) linears.splice(linears.indexOf(g), 1);
-  if (mlps.length > 1) refuse('quantize.ambiguous-node', { node: mlps[1].name }, 'cpp', mlps[1].createStatement);
+  // Several MLPs (vlmo's text and image experts, each behind its own norm) are not one layer shape.
+  if (mlps.length > 1) refuse('quantize.several-mlps', { nodes: mlps.map((g) => g.name).join(', ') }, 'cpp', mlps[1].createStatement);
   // The MLP is an MlpGateLayerV2 node, or unrolled (gptneox): Linear(s) fed by the post-attention
   // norm, an activation, and a RowParallelLinearV2 down projection after the o_proj one.
   const [mlp] = mlps as (GraphNode | undefined)[];
