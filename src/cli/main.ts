@@ -15,6 +15,7 @@ const COMMANDS: { name: string; summary: Message; load: () => CliCommand }[] = [
   { name: 'transform', summary: msg('cli.transform.summary'), load: () => require('./commands/transform').transformCommand },
   { name: 'analyze', summary: msg('cli.analyze.summary'), load: () => require('./commands/analyze').analyzeCommand },
   { name: 'generate', summary: msg('cli.generate.summary'), load: () => require('./commands/generate').generateCommand },
+  { name: 'rewrite', summary: msg('cli.rewrite.summary'), load: () => require('./commands/rewrite').rewriteCommand },
 ];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

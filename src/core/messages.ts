@@ -9,4 +9,6 @@ import './quantize/messages';
 import './layer/messages';
 import './modelDir/messages';
 import './generate/messages';
+import './generate/onnx/messages';
+import './rewrite/messages';
 import './generate/cpp/messages';

@@ -3,14 +3,22 @@
  * operation with a status icon, its ATB op and reason in the tooltip; clicking reveals the source.
  */
 import * as vscode from 'vscode';
-import type { AnalyzeResult, ModuleNodeData, OperatorUseData, Verdict, VerdictCounts } from '../shared/protocol';
+import type { AnalyzeResult, ModuleNodeData, OperatorUseData, ReadinessData, Verdict, VerdictCounts } from '../shared/protocol';
 
-export type OperatorItem = { kind: 'node'; node: ModuleNodeData } | { kind: 'use'; use: OperatorUseData } | { kind: 'note'; text: string };
+type SummaryRow = { label: string; description: string; ok: boolean | undefined; tooltip: string };
+
+export type OperatorItem =
+  | { kind: 'node'; node: ModuleNodeData }
+  | { kind: 'use'; use: OperatorUseData }
+  | { kind: 'note'; text: string }
+  | { kind: 'summary'; summary: ReadinessData }
+  | { kind: 'summaryRow'; row: SummaryRow };
 
 const ICONS: Record<Verdict, { id: string; color: string }> = {
   native: { id: 'pass-filled', color: 'testing.iconPassed' },
   fused: { id: 'merge', color: 'charts.blue' },
   view: { id: 'eye', color: 'descriptionForeground' },
+  host: { id: 'server-process', color: 'descriptionForeground' },
   unsupported: { id: 'error', color: 'problemsErrorIcon.foreground' },
 };
 
@@ -22,13 +30,15 @@ export function verdictLabel(v: Verdict): string {
       return vscode.l10n.t('fused');
     case 'view':
       return vscode.l10n.t('view');
+    case 'host':
+      return vscode.l10n.t('host');
     case 'unsupported':
       return vscode.l10n.t('unsupported');
   }
 }
 
 export function countsText(c: VerdictCounts): string {
-  return vscode.l10n.t('{0} native · {1} fused · {2} view · {3} unsupported', c.native, c.fused, c.view, c.unsupported);
+  return vscode.l10n.t('{0} native · {1} fused · {2} view · {3} host · {4} unsupported', c.native, c.fused, c.view, c.host ?? 0, c.unsupported);
 }
 
 export class OperatorTreeProvider implements vscode.TreeDataProvider<OperatorItem> {
@@ -60,8 +70,11 @@ export class OperatorTreeProvider implements vscode.TreeDataProvider<OperatorIte
     if (!element) {
       if (!this.result) return [];
       if (!this.result.root) return this.result.notes.map((text) => ({ kind: 'note', text }));
-      return this.visibleNode(this.result.root) ? [{ kind: 'node', node: this.result.root }] : [];
+      // The readiness summary sits at the top, above the module tree.
+      const top: OperatorItem[] = this.result.summary ? [{ kind: 'summary', summary: this.result.summary }] : [];
+      return this.visibleNode(this.result.root) ? [...top, { kind: 'node', node: this.result.root }] : top;
     }
+    if (element.kind === 'summary') return summaryRows(element.summary).map((row) => ({ kind: 'summaryRow', row }));
     if (element.kind !== 'node') return [];
     const children: OperatorItem[] = element.node.children.filter((n) => this.visibleNode(n)).map((node) => ({ kind: 'node', node }));
     for (const use of element.node.uses) if (!this.onlyUnsupported || use.verdict === 'unsupported') children.push({ kind: 'use', use });
@@ -80,8 +93,51 @@ export class OperatorTreeProvider implements vscode.TreeDataProvider<OperatorIte
       return item;
     }
     if (element.kind === 'node') return nodeItem(element.node, this.getChildren(element).length > 0);
+    if (element.kind === 'summary') return summaryItem(element.summary);
+    if (element.kind === 'summaryRow') return summaryRowItem(element.row);
     return useItem(element.use);
   }
+}
+
+function summaryRows(s: ReadinessData): SummaryRow[] {
+  const parts = s.parts.map((p) => ({
+    label: p.label,
+    description:
+      p.status === 'atb'
+        ? vscode.l10n.t('ATB: {0}', p.atbOps.slice(0, 4).join(', ') || vscode.l10n.t('host work only'))
+        : p.status === 'partial'
+          ? vscode.l10n.t('partly: no counterpart for {0}', p.unsupported.join(', '))
+          : vscode.l10n.t('not found'),
+    ok: p.status === 'absent' ? undefined : p.status === 'atb',
+    tooltip: [p.atbOps.join(', '), ...p.unsupported].filter(Boolean).join('\n\n'),
+  }));
+  const targets = s.targets.map((t) => ({
+    label: t.label,
+    description: t.status === 'supported' ? vscode.l10n.t('generator: supported') : t.status === 'refused' ? vscode.l10n.t('generator: refused') : vscode.l10n.t('generator: unknown'),
+    ok: t.status === 'unknown' ? undefined : t.status === 'supported',
+    tooltip: t.reasons.join('\n\n'),
+  }));
+  return [...parts, ...targets];
+}
+
+function summaryItem(s: ReadinessData): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('Migration readiness'), vscode.TreeItemCollapsibleState.Expanded);
+  item.id = 'summary';
+  item.description = countsText(s.counts);
+  item.iconPath = new vscode.ThemeIcon('checklist');
+  item.contextValue = 'summary';
+  item.tooltip = new vscode.MarkdownString([countsText(s.counts), ...s.lines].map(escape).join('\n\n'));
+  return item;
+}
+
+function summaryRowItem(row: SummaryRow): vscode.TreeItem {
+  const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+  item.id = `summary:${row.label}`;
+  item.description = row.description;
+  item.iconPath = row.ok === undefined ? new vscode.ThemeIcon('circle-outline') : row.ok ? themeIcon('native') : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  item.contextValue = 'summary.row';
+  if (row.tooltip) item.tooltip = row.tooltip;
+  return item;
 }
 
 function nodeItem(node: ModuleNodeData, hasChildren: boolean): vscode.TreeItem {

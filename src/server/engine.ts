@@ -7,7 +7,10 @@ import * as path from 'path';
 import type { DiagnosticData, FileReader } from '../core/common';
 import type { Syntax, Tree } from '../core/syntax';
 import { loadCatalog, declareSupported } from '../core/catalog';
-import { analyzeTree, analyzeModelFolder, looksLikeModelCode, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from '../core/analysis';
+import { analyzeTree, analyzeModelFolder, looksLikeModelCode, readiness, readinessJson, readinessLines, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from '../core/analysis';
+import { formatMessage, msg, type Locale } from '../core/i18n';
+import type { ReadinessData } from '../shared/protocol';
+import '../node/families';
 import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../core/quantize';
 import { diagnoseLayer } from '../core/layer/diagnostics';
 import { builtinCatalogPath as nodeBuiltinCatalogPath, readBuiltinCatalog } from '../node/catalogFile';
@@ -67,6 +70,23 @@ export function layerDiagnostics(syntax: Syntax, file: string, text: string, hea
 }
 
 export { toReports };
+
+/** The readiness summary for the Operator Support view, localized. */
+export async function readinessData(input: AnalysisResult | FolderAnalysis, reader: FileReader, locale: Locale): Promise<ReadinessData> {
+  const s = await readiness(input, reader);
+  const t = (code: string, args?: Record<string, string | number>) => formatMessage(msg(code, args), locale);
+  return {
+    counts: s.counts,
+    lines: readinessLines(s, locale).slice(1),
+    parts: s.parts.map((p) => ({ part: p.part, ...(p.variant ? { variant: p.variant } : {}), status: p.status, label: t(`analysis.readiness.part.${p.variant ?? p.part}`), atbOps: p.atbOps, unsupported: p.unsupported })),
+    targets: s.targets.map((x) => ({ target: x.target, status: x.status, label: t(`analysis.readiness.target.${x.target}`), reasons: x.reason ? [formatMessage(x.reason, locale)] : x.refused.map((r) => formatMessage(r.reason, locale)) })),
+  };
+}
+
+/** The `summary` object of the exported `<ModelClass>.json`. */
+export async function readinessReportJson(input: AnalysisResult | FolderAnalysis, reader: FileReader, locale: Locale): Promise<Record<string, unknown>> {
+  return readinessJson(await readiness(input, reader), locale);
+}
 
 export function sibling(file: string, ext: string): string {
   return path.join(path.dirname(file), path.basename(file, path.extname(file)) + ext);

@@ -20,7 +20,7 @@ import type {
   StatsResult,
   VerdictCounts,
 } from '../shared/protocol';
-import { analyzeDocument, analyzeFolder, builtinCatalogPath, quantize, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from './engine';
+import { analyzeDocument, analyzeFolder, builtinCatalogPath, quantize, readinessData, readinessReportJson, toReports, type AnalysisResult, type FolderAnalysis, type OpUse } from './engine';
 import { catalogHref } from '../core/catalog';
 import { analyzeOpenDocument } from './modelAnalysis';
 import { openDocumentFor, overlayReader, pathToUri, t, uriToPath, type ServerContext } from './context';
@@ -28,7 +28,7 @@ import { openDocumentFor, overlayReader, pathToUri, t, uriToPath, type ServerCon
 type ModuleNode = NonNullable<AnalysisResult['root']>;
 
 function emptyCounts(): VerdictCounts {
-  return { native: 0, fused: 0, view: 0, unsupported: 0 };
+  return { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 };
 }
 
 function useData(ctx: ServerContext, use: OpUse, uri: string): OperatorUseData {
@@ -115,12 +115,14 @@ export async function handleAnalyze(ctx: ServerContext, params: AnalyzeParams): 
   }
   const root = result.root ? nodeData(ctx, result.root, pathToUri(result.path)) : undefined;
   if (!result.isModelCode && !root) notes.push(t(ctx, msg('server.analysis.noModel', { path: result.path })));
+  const summary = root ? await readinessData(target.kind === 'file' ? target.result : target.folder, overlayReader(ctx), ctx.locale) : undefined;
   return {
     uri: params.uri,
     isModelCode: result.isModelCode || root !== undefined,
     modelClasses: result.modelClasses,
     root,
     totals: totalsOf(result.uses),
+    ...(summary ? { summary } : {}),
     notes,
   };
 }
@@ -132,7 +134,8 @@ export async function handleExportReport(ctx: ServerContext, params: ExportRepor
   if (!result.root || typeof params.outDir !== 'string' || !path.isAbsolute(params.outDir)) {
     return { files: [], refusal: t(ctx, msg('server.report.nothing', { path: result.path })) };
   }
-  const files = toReports(target.kind === 'file' ? target.result : target.folder, params.outDir);
+  const input = target.kind === 'file' ? target.result : target.folder;
+  const files = toReports(input, params.outDir, ['json', 'csv'], await readinessReportJson(input, overlayReader(ctx), ctx.locale));
   return { files: files.map(fileData) };
 }
 

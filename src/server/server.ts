@@ -17,12 +17,13 @@ import '../core/messages';
 import './messages';
 import { msg, toLocale } from '../core/i18n';
 import { nodeSyntax } from '../node/syntax';
-import { Analyze, CatalogEntry, ExportReport, OVERRIDE_FILE, Quantize, QUANTIZE_KIND, Stats, type CodeActionData, type InitializationOptions, type RefusalData } from '../shared/protocol';
+import { Analyze, CatalogEntry, ExportReport, OVERRIDE_FILE, Quantize, QUANTIZE_KIND, STATIC_SHAPE_KIND, Stats, type CodeActionData, type InitializationOptions, type RefusalData } from '../shared/protocol';
 import { DocumentStore, type OpenDocument } from './documents';
 import { loadWorkspaceCatalog } from './engine';
 import { cppDiagnostics, invalidateLayerChecks, isLayerCandidate, quantizeActions, resolveQuantizeAction } from './layers';
 import { declareSupportedActions, forgetAnalysis, pythonDiagnostics } from './modelAnalysis';
 import { isOverrideUri, reloadCatalog } from './overrides';
+import { forgetStaticShape, staticShapeActions } from './staticShape';
 import { handleAnalyze, handleCatalogEntry, handleExportReport, handleQuantize, handleStats } from './requests';
 import { defaultSettings, logError, mergeSettings, t, uriToPath, type ServerContext } from './context';
 
@@ -68,7 +69,7 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: {
-          codeActionKinds: [CodeActionKind.QuickFix, QUANTIZE_KIND.w8a8, QUANTIZE_KIND.w8a8sc],
+          codeActionKinds: [CodeActionKind.QuickFix, QUANTIZE_KIND.w8a8, QUANTIZE_KIND.w8a8sc, ...Object.values(STATIC_SHAPE_KIND)],
           resolveProvider: true,
         },
       },
@@ -146,6 +147,7 @@ export function startServer(connection: Connection): void {
       if (!doc) return;
       if (isOverrideUri(c, doc.uri)) return reloadCatalog(c).then(revalidateAll);
       forgetAnalysis(doc.uri);
+      forgetStaticShape(doc.uri);
       if (doc.language === 'cpp') onCppChanged();
       scheduleValidation(doc.uri);
     }),
@@ -157,6 +159,7 @@ export function startServer(connection: Connection): void {
       const wasOverride = isOverrideUri(c, p.textDocument.uri);
       c.docs.close(p.textDocument.uri);
       forgetAnalysis(p.textDocument.uri);
+      forgetStaticShape(p.textDocument.uri);
       clearTimeout(timers.get(p.textDocument.uri));
       if (wasOverride) return reloadCatalog(c).then(revalidateAll);
       await connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
@@ -199,6 +202,7 @@ export function startServer(connection: Connection): void {
       if (doc.language === 'python' && (!only || only.some((k) => CodeActionKind.QuickFix.startsWith(k)))) {
         actions.push(...(await declareSupportedActions(c, doc, p.context.diagnostics)));
       }
+      if (doc.language === 'python') actions.push(...staticShapeActions(c, doc, p.range, only));
       if (doc.language === 'cpp') actions.push(...(await quantizeActions(c, doc, only)));
       return actions;
     }),
@@ -214,7 +218,7 @@ export function startServer(connection: Connection): void {
 
   // ---- custom requests (src/shared/protocol.ts) ----
   connection.onRequest(Analyze.method, (p) =>
-    guarded('atb/analyze', { uri: String((p as { uri?: unknown })?.uri), isModelCode: false, modelClasses: [], totals: { native: 0, fused: 0, view: 0, unsupported: 0 }, notes: [] }, () =>
+    guarded('atb/analyze', { uri: String((p as { uri?: unknown })?.uri), isModelCode: false, modelClasses: [], totals: { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 }, notes: [] }, () =>
       handleAnalyze(ready(), p as never),
     ),
   );

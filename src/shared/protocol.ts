@@ -20,7 +20,8 @@ function request<P, R>(method: string): Request<P, R> {
 }
 
 export type { QuantMode };
-export type Verdict = 'native' | 'fused' | 'view' | 'unsupported';
+/** `host`: done by MindIE in Python on the host (position ids, masks, cos/sin tables); never a diagnostic. */
+export type Verdict = 'native' | 'fused' | 'view' | 'host' | 'unsupported';
 export type VerdictCounts = Record<Verdict, number>;
 
 /** `initializationOptions` the client sends. */
@@ -74,6 +75,15 @@ export interface ModuleNodeData {
   counts: VerdictCounts;
 }
 
+/** The readiness summary shown at the top of the Operator Support view (strings localized by the server). */
+export interface ReadinessData {
+  counts: VerdictCounts;
+  /** The decoder parts line and the generators line, ready to show. */
+  lines: string[];
+  parts: { part: string; variant?: string; status: 'atb' | 'partial' | 'absent'; label: string; atbOps: string[]; unsupported: string[] }[];
+  targets: { target: string; status: 'supported' | 'refused' | 'unknown'; label: string; reasons: string[] }[];
+}
+
 export interface AnalyzeResult {
   uri: string;
   /** False when the file/folder holds no model code (the tree view then shows its welcome). */
@@ -81,6 +91,8 @@ export interface AnalyzeResult {
   modelClasses: string[];
   root?: ModuleNodeData;
   totals: VerdictCounts;
+  /** Counts, decoder parts on ATB building blocks, generator support per target (model code only). */
+  summary?: ReadinessData;
   /** Localized notes (e.g. files skipped, no config.json). */
   notes: string[];
 }
@@ -166,6 +178,13 @@ export const QUANTIZE_KIND: Record<QuantMode, string> = {
   w8a8: 'refactor.rewrite.atb.quantize.w8a8',
   w8a8sc: 'refactor.rewrite.atb.quantize.w8a8sc',
 };
+
+/** Code action kinds of the static-shape attention edits (TPU-MLIR) on Python modeling files. */
+export const STATIC_SHAPE_KIND = {
+  layout: 'refactor.rewrite.atb.staticShape.layout',
+  'pretraining-tp': 'refactor.rewrite.atb.staticShape.pretrainingTp',
+  all: 'refactor.rewrite.atb.staticShape.all',
+} as const;
 
 /** Name of the workspace override file for the operator catalogue. */
 export const OVERRIDE_FILE = '.atb-migrate.yaml';

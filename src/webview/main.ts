@@ -3,7 +3,7 @@
  * real buttons/inputs/labels; state is kept with setState (restored when hidden/shown and by the
  * panel serializer across reloads). Every message in and out goes through src/webview/protocol.ts.
  */
-import { initialState, isToWebview, type FromWebview, type StringKey, type WizardState } from './protocol';
+import { DEFAULT_WIZARD_SEQ_LENGTH, initialState, isToWebview, type FromWebview, type StringKey, type WizardState } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
 
@@ -139,6 +139,7 @@ function renderTarget(root: HTMLElement): void {
   renderTargetKind(section);
   section.append(el('p', {}, t('targetHelp')));
   const torchLike = state.options.target === 'torch-like';
+  const wantsSeqLength = !!state.targetKinds.find((k) => k.id === state.options.target)?.fields?.includes('seqLength');
   const group = el('fieldset', { id: 'targets', 'data-testid': 'targets' }, el('legend', {}, t('step3')));
   state.targets.forEach((target, i) => {
     const radio = el('input', { type: 'radio', name: 'target', id: `target-${i}`, 'data-testid': `target-${i}`, value: target.dir, 'data-kind': target.kind }) as HTMLInputElement;
@@ -155,6 +156,8 @@ function renderTarget(root: HTMLElement): void {
   const fallback = el('input', { type: 'text', value: o.fallbackLayers, spellcheck: 'false' }) as HTMLInputElement;
   const lmHead = el('input', { type: 'text', value: o.lmHead, spellcheck: 'false', placeholder: 'lm_head' }) as HTMLInputElement;
   const router = el('input', { type: 'checkbox' }) as HTMLInputElement;
+  const seqLength = el('input', { type: 'number', min: '1', max: '32768', step: '1', value: String(o.seqLength ?? DEFAULT_WIZARD_SEQ_LENGTH) }) as HTMLInputElement;
+  const invalidSeq = el('div', { id: 'seq-length-error', 'data-testid': 'seq-length-error', class: 'error', role: 'alert' });
   const checkout = state.targets.find((x) => x.dir === state.targetDir)?.kind === 'checkout';
   router.checked = o.addToRouter && checkout;
   router.disabled = !checkout;
@@ -165,15 +168,21 @@ function renderTarget(root: HTMLElement): void {
     o.fallbackLayers = fallback.value;
     o.lmHead = lmHead.value.trim();
     o.addToRouter = router.checked;
-    const ok = MODEL_TYPE.test(o.modelType);
+    o.seqLength = Number(seqLength.value) || 0;
+    // The ONNX export takes no package name: its model-type field is not shown or checked.
+    const ok = wantsSeqLength || MODEL_TYPE.test(o.modelType);
     invalid.textContent = ok ? '' : t('invalidModelType');
     modelType.setAttribute('aria-invalid', String(!ok));
-    previewButton.disabled = !ok || !state.targetDir || (torchLike && o.embeddingParallelThreshold < 1);
+    const seqOk = !wantsSeqLength || (Number.isInteger(o.seqLength) && o.seqLength >= 1 && o.seqLength <= 32768);
+    invalidSeq.textContent = seqOk ? '' : t('invalidSeqLength');
+    seqLength.setAttribute('aria-invalid', String(!seqOk));
+    previewButton.disabled = !ok || !seqOk || !state.targetDir || (torchLike && o.embeddingParallelThreshold < 1);
     save();
   };
-  for (const input of [modelType, threshold, fallback, lmHead, router]) input.addEventListener('input', sync);
+  for (const input of [modelType, threshold, fallback, lmHead, router, seqLength]) input.addEventListener('input', sync);
   router.addEventListener('change', sync);
-  section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
+  if (wantsSeqLength) section.append(field('seq-length', t('seqLength'), seqLength, t('seqLengthHelp')), invalidSeq);
+  else section.append(field('model-type', t('modelType'), modelType, t('modelTypeHelp')), invalid);
   // The torch-like options only mean something for that target.
   if (torchLike) {
     section.append(field('threshold', t('threshold'), threshold), field('fallback-layers', t('fallback'), fallback), field('lm-head', t('lmHead'), lmHead, t('lmHeadHelp')));

@@ -33,12 +33,18 @@ export interface TargetKindView {
   description: string;
   /** MindIE-LLM versions the target offers (empty: no choice). */
   versions: string[];
+  /** Extra option fields the Target step shows for it ('seqLength' for ONNX). */
+  fields?: string[];
 }
+
+export const DEFAULT_WIZARD_SEQ_LENGTH = 512;
 
 export interface WizardOptions {
   /** Target id from the table ('torch-like', 'cpp', ...). */
   target: string;
   mindieVersion: string;
+  /** ONNX target: static sequence length (absent in older saved states: 512). */
+  seqLength?: number;
   modelType: string;
   embeddingParallelThreshold: number;
   fallbackLayers: string;
@@ -91,7 +97,8 @@ export function isWizardOptions(v: unknown): v is WizardOptions {
     Number.isFinite(v.embeddingParallelThreshold) &&
     isString(v.fallbackLayers, 4096) &&
     isString(v.lmHead, 400) &&
-    typeof v.addToRouter === 'boolean'
+    typeof v.addToRouter === 'boolean' &&
+    (v.seqLength === undefined || (typeof v.seqLength === 'number' && Number.isFinite(v.seqLength)))
   );
 }
 
@@ -155,7 +162,7 @@ export function initialState(): WizardState {
     canGenerate: false,
     targets: [],
     targetKinds: [],
-    options: { target: 'torch-like', mindieVersion: 'v3.0.0', modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
+    options: { target: 'torch-like', mindieVersion: 'v3.0.0', seqLength: DEFAULT_WIZARD_SEQ_LENGTH, modelType: '', embeddingParallelThreshold: 152064, fallbackLayers: 'lm_head', lmHead: '', addToRouter: false },
   };
 }
 
@@ -200,5 +207,8 @@ export const STRING_KEYS = [
   'targetKind',
   'mindieVersion',
   'nextSteps',
+  'seqLength',
+  'seqLengthHelp',
+  'invalidSeqLength',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];

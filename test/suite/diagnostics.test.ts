@@ -18,13 +18,15 @@ describe('model file diagnostics', function () {
     }, 60_000, 300);
     const lineOf = (needle: string) => doc.getText().split('\n').findIndex((l) => l.includes(needle));
     const onLine = (line: number) => diagnostics.filter((d) => d.range.start.line <= line && d.range.end.line >= line);
-    // torch.tanh soft-capping and Conv1d have no ATB operation (operators.yaml); both are on forward paths.
-    for (const needle of ['torch.tanh(logits', 'nn.Conv1d(']) {
+    // Soft-capping attention scores (tanh inside the fused attention) and Conv1d have no ATB operation
+    // (operators.yaml); both are on forward paths. Final-logit soft-capping is Elewise TANH: no warning.
+    for (const needle of ['torch.tanh(attn_weights', 'nn.Conv1d(']) {
       const line = lineOf(needle);
       assert.ok(line >= 0, `fixture lost ${needle}`);
       const found = onLine(line).filter((d) => d.severity === vscode.DiagnosticSeverity.Warning || d.severity === vscode.DiagnosticSeverity.Error);
       assert.ok(found.length > 0, `no warning/error on line ${line + 1} (${needle}); got: ${diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join(' | ')}`);
     }
+    assert.deepEqual(onLine(lineOf('torch.tanh(logits')).map((d) => d.message), [], 'final-logit soft-capping is Elewise TANH');
     // Supported layers are not flagged as problems.
     const linear = lineOf('self.gate_proj = nn.Linear(');
     assert.deepEqual(onLine(linear).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);

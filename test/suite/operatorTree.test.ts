@@ -36,6 +36,13 @@ describe('operator support view', function () {
     const withSource = unsupported.find((i) => i.command?.uri);
     assert.ok(withSource?.command?.uri?.endsWith('modeling_tiny_qwen2.py'), 'an unsupported operation does not link to its source');
     assert.ok(all.some((i) => i.contextValue === 'operator.native'), 'no natively supported operation listed');
+    // The readiness summary sits at the top: decoder parts, then one row per migration target.
+    assert.strictEqual(top[0].contextValue, 'summary', `first item: ${top[0].label}`);
+    assert.match(top[0].description ?? '', /host/);
+    const rows = top[0].children.map((i) => i.label);
+    for (const part of ['attention', 'MLP', 'norms', 'position encoding', 'embedding', 'head']) assert.ok(rows.includes(part), `no ${part} row in ${rows.join(', ')}`);
+    for (const target of ['torch-like v3', 'C++ atb_framework', 'ONNX for TPU']) assert.ok(rows.includes(target), `no ${target} row in ${rows.join(', ')}`);
+    assert.match(top[0].children.find((i) => i.label === 'attention')!.description ?? '', /partly: no counterpart for torch\.tanh@\d+/);
   });
 
   it('"show only unsupported" hides supported operations', async () => {

@@ -51,3 +51,26 @@ describe('migration wizard: C++ graph target', function () {
     rmSync(outDir, { recursive: true, force: true });
   });
 });
+
+describe('migration wizard: ONNX (TPU) target', function () {
+  this.timeout(60_000);
+  before(activateExtension);
+
+  it('previews export_onnx.py and README.md with the chosen sequence length and writes nothing before Apply', async () => {
+    const root = path.join(workspaceRoot(), 'generated-onnx');
+    const args = { modelDir: fixtureUri(...MODEL_DIR).fsPath, outDir: root, target: 'onnx', seqLength: 128 };
+    const { edit, files } = await vscode.commands.executeCommand<{ edit: vscode.WorkspaceEdit; files: string[] }>('atb-migrate.wizard.previewForTest', { ...args, withFiles: true });
+    assert.ok(edit instanceof vscode.WorkspaceEdit);
+    assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['README.md', 'export_onnx.py']);
+    assert.equal(existsSync(root), false, 'the preview wrote files');
+    const direct = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('atb-migrate.wizard.previewForTest', { ...args, needsConfirmation: false });
+    try {
+      assert.equal(await vscode.workspace.applyEdit(direct), true);
+      const script = files.find((f) => f.endsWith('export_onnx.py'))!;
+      const text = await waitFor('export_onnx.py on disk', () => (existsSync(script) ? readFileSync(script, 'utf8') : undefined), 10_000);
+      assert.match(text, /^DEFAULT_SEQ_LENGTH = 128$/m);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

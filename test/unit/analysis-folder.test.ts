@@ -173,7 +173,7 @@ describe('analysis: config.json parsing', () => {
     const r = await analyzeModelFolder(syntax, catalog, nodeFileReader, dir);
     assert.deepStrictEqual(r.problems.map((p) => p.code), ['atb.config.invalid-json', 'atb.config.bad-index']);
     assert.strictEqual(r.result.root, undefined);
-    assert.deepStrictEqual(summarize(r).counts, { native: 0, fused: 0, view: 0, unsupported: 0 });
+    assert.deepStrictEqual(summarize(r).counts, { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 });
   });
 
   it('reads the number of layers from the weight index when the config lacks it', () => {

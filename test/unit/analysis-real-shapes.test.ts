@@ -110,10 +110,11 @@ describe('analysis: baichuan2-shaped modeling file (W_pack, NormHead, loss branc
     );
   });
 
-  it('reports NormHead weight normalisation as the only unsupported use, with the load-time advice', () => {
-    const unsupported = result.uses.filter((u) => u.verdict === 'unsupported');
-    assert.deepStrictEqual(unsupported.map((u) => u.name), ['F.normalize']);
-    assert.match(formatMessage(unsupported[0].reason, 'zh-cn'), /加载/);
+  it('reports NormHead weight normalisation as load-time host work, and nothing unsupported', () => {
+    assert.deepStrictEqual(result.uses.filter((u) => u.verdict === 'unsupported').map((u) => u.name), []);
+    const normalize = result.uses.filter((u) => u.name === 'F.normalize');
+    assert.ok(normalize.length > 0 && normalize.every((u) => u.verdict === 'host' && u.catalogId === 'host.weight-transform'));
+    assert.match(formatMessage(normalize[0].reason, 'zh-cn'), /加载/);
   });
 });
 
@@ -167,9 +168,9 @@ describe('analysis: mistral-shaped flash-attention class (dtype check after a ho
     result = analyzeSource(syntax, f.text, f.file, catalog, {});
   });
 
-  it('reports the .item() but not `if input_dtype == torch.float32:` as data-dependent control flow', () => {
-    const unsupported = result.uses.filter((u) => u.verdict === 'unsupported').map((u) => `${u.name}@${u.range.start.line + 1}`);
-    assert.deepStrictEqual(unsupported, ['Tensor.item@16']);
+  it('treats the .item() size read-back as host work and `if input_dtype == torch.float32:` as no control flow', () => {
+    assert.deepStrictEqual(result.uses.filter((u) => u.verdict === 'unsupported').map((u) => `${u.name}@${u.range.start.line + 1}`), []);
+    assert.deepStrictEqual(result.uses.filter((u) => u.name === 'Tensor.item').map((u) => `${u.verdict}@${u.range.start.line + 1}`), ['host@16']);
   });
 });
 

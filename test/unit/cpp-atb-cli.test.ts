@@ -129,6 +129,16 @@ describe('-atb: reading an existing C++ model', function () {
     assert.deepStrictEqual(py.inputNames, facts.inputs);
     assert.strictEqual(py.inputCount, facts.inputs!.length);
   });
+
+  it('a KV-grouped wqkv with -atb writes nothing: the given layer may split it itself', async () => {
+    const syntax = await nodeSyntax();
+    const facts = await readAtbModel(syntax, nodeFileReader, (await resolveAtbPair(nodeFileReader, path.join(ATB, 'plain', 'model'))) as { cpp: string; header: string }, 'v3.0.0');
+    const spec = (await readModelFolder(nodeFileReader, path.join(MODELS, 'internlm2'))).spec!;
+    const r = generateCallerForAtb(spec, facts, { outRoot: '/out' });
+    assert.strictEqual(r.files.length, 0);
+    const text = r.problems.map((p) => formatMessage(p.message)).join('\n');
+    assert.ok(text.includes('splitWithStride') && text.includes('wqkv'), text);
+  });
 });
 
 /** The node reader, with one file's text changed (to vary a fixture without another copy). */

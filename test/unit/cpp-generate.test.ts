@@ -7,7 +7,7 @@
  *   base's keys), required ones all present, same JSON types; input names/count and weight count equal;
  * - structure: REGISTER_MODEL inside atb_speed, unique namespace and include guards, layer files only
  *   when the base layer cannot express the model; refusals name the quirk and write nothing;
- * - snapshots for three models (UPDATE_SNAPSHOTS=1 rewrites them).
+ * - snapshots for five models (UPDATE_SNAPSHOTS=1 rewrites them).
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
@@ -36,11 +36,11 @@ const hasGxx = spawnSync(GXX, ['--version']).status === 0;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 /** Families the issue names, as fixtures (hand-written) and real metadata (shared/data). */
-const FIXTURE_CASES = ['qwen2', 'llama3', 'gqa-tied', 'quantized', 'mistral-v03', 'yi-6b', 'qwen3', 'internlm2', 'internlm3-8b', 'moe'];
+const FIXTURE_CASES = ['qwen2', 'llama3', 'gqa-tied', 'quantized', 'mistral-v03', 'mistral-v01', 'yi-6b', 'qwen3', 'internlm2', 'internlm3-8b', 'phi3-mini-4k', 'moe'];
 const SHARED_CASES = fs.existsSync(SHARED) ? fs.readdirSync(SHARED).filter((d) => fs.existsSync(path.join(SHARED, d, 'config.json'))).sort() : [];
 /** Expected to generate (the rest must be refused with reasons). */
-const MUST_GENERATE = ['qwen2', 'llama3', 'gqa-tied', 'quantized', 'mistral-v03', 'yi-6b', 'Llama-2-7b-chat-hf', 'Meta-Llama-3-8B-Instruct', 'Meta-Llama-3.1-8B-Instruct', 'Llama-3.2-3B-Instruct', 'Qwen2-7B-Instruct', 'Qwen2.5-7B-Instruct', 'Qwen3-4B', 'Qwen-72B', 'Baichuan2-7B', 'chatglm2-6b', 'chatglm3-6b'];
-const SNAPSHOT_CASES = ['qwen2', 'mistral-v03', 'chatglm3-6b'];
+const MUST_GENERATE = ['qwen2', 'llama3', 'gqa-tied', 'quantized', 'mistral-v03', 'mistral-v01', 'yi-6b', 'internlm2', 'internlm3-8b', 'phi3-mini-4k', 'internlm2-chat-7b', 'Phi-3-mini-4k-instruct', 'Llama-2-7b-chat-hf', 'Meta-Llama-3-8B-Instruct', 'Meta-Llama-3.1-8B-Instruct', 'Llama-3.2-3B-Instruct', 'Qwen2-7B-Instruct', 'Qwen2.5-7B-Instruct', 'Qwen3-4B', 'Qwen-72B', 'Qwen-7B', 'Qwen-14B-Chat', 'Baichuan2-7B', 'chatglm2-6b', 'chatglm3-6b'];
+const SNAPSHOT_CASES = ['qwen2', 'mistral-v03', 'chatglm3-6b', 'internlm2', 'phi3-mini-4k'];
 /** Namespaces real MindIE-LLM models use (atb_framework/models/*): a generated one must not be one of them. */
 const REAL_NAMESPACES = ['base', 'baichuan2_7b', 'baichuan2_13b', 'bert', 'bloom', 'chatglm', 'codeshell', 'deepseek', 'deepseekV2', 'ernie_moe', 'glm', 'glm41v', 'hunyuan', 'internlm2_20b', 'llama', 'minicpm', 'mixtral', 'moe', 'phi3', 'qwen', 'qwen3vl', 'telechat'];
 
@@ -243,6 +243,13 @@ describe('cpp target: generated C++ and Python per family and MindIE version', f
       const mt = plan.modelType;
       for (const n of [`flash_causal_${mt}.py`, `modeling_${mt}.py`, `config_${mt}.py`, `router_${mt}.py`, '__init__.py']) assert.ok(names.includes(n), `${c.name}: ${n}`);
       assert.ok(!names.includes('run.py'), 'examples/run_pa.py is the runner; no run.py');
+      // A position bound exactly when a quirk needs one; the row map exactly for a KV-grouped qkv.
+      const flash = r.files.find((f) => f.rel.endsWith(`flash_causal_${mt}.py`))!.contents;
+      const bounded = c.spec!.quirks.some((q) => q.id === 'sliding-window' || q.id === 'rope-scaling-dynamic') || c.spec!.config.use_logn_attn === true;
+      assert.strictEqual(flash.includes('raise ValueError(\n                f"{CPP_MODEL_NAME} is exact up to {MAX_EXACT_POSITIONS} positions'), bounded, `${c.name}: position bound`);
+      const grouped = c.spec!.quirks.some((q) => q.id === 'grouped-qkv');
+      assert.strictEqual(names.includes('grouped_qkv.py'), grouped, `${c.name}: grouped_qkv.py`);
+      assert.strictEqual(r.files.find((f) => f.rel.endsWith(`modeling_${mt}.py`))!.contents.includes('def load_qkv_weights'), grouped);
       assert.ok(r.nextSteps.length === 3);
     }
   });

@@ -7,12 +7,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeModelFolder, analyzeSource, parseConfigJson, summarize, toReports, type AnalysisResult, type FolderAnalysis } from '../../core/analysis';
+import { analyzeModelFolder, analyzeSource, parseConfigJson, readiness, readinessJson, readinessLines, summarize, toReports, type AnalysisResult, type FolderAnalysis, type ReadinessSummary } from '../../core/analysis';
 import type { DiagnosticData, GeneratedFile } from '../../core/common';
 import { formatMessage, msg, type Message } from '../../core/i18n';
 import { nodeFileReader } from '../../node/fileReader';
 import { loadNodeCatalog } from '../../node/catalogFile';
 import { nodeSyntax } from '../../node/syntax';
+import '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 
@@ -137,7 +138,8 @@ async function analyze(options: Options & { input: string }, io: CliIO): Promise
     analysis = result;
   }
   const outDir = path.resolve(io.cwd, options.out ?? '.');
-  const files = toReports(analysis, outDir, options.formats);
+  const ready = await readiness(analysis, nodeFileReader);
+  const files = toReports(analysis, outDir, options.formats, readinessJson(ready, io.locale));
   const clash = files.find((f) => fs.existsSync(f.path) && fs.readFileSync(f.path, 'utf8') !== f.contents);
   if (clash && !options.force) {
     log.error(msg('analysis.cli.wouldOverwrite', { file: clash.path }));
@@ -148,7 +150,7 @@ async function analyze(options: Options & { input: string }, io: CliIO): Promise
     for (const f of failures) log.error(msg('analysis.cli.writeFailed', { file: f.path, detail: f.detail }));
     return EXIT.refused;
   }
-  printSummary(analysis, files, options, io, log, t);
+  printSummary(analysis, ready, files, options, io, log, t);
   return EXIT.ok;
 }
 
@@ -159,7 +161,7 @@ function reportProblem(log: Logger, p: DiagnosticData, t: (m: Message) => string
   else log.warning(m);
 }
 
-function printSummary(analysis: AnalysisResult | FolderAnalysis, files: GeneratedFile[], options: Options, io: CliIO, log: Logger, t: (m: Message) => string): void {
+function printSummary(analysis: AnalysisResult | FolderAnalysis, ready: ReadinessSummary, files: GeneratedFile[], options: Options, io: CliIO, log: Logger, t: (m: Message) => string): void {
   const summary = summarize(analysis);
   const result = 'result' in analysis ? analysis.result : analysis;
   const notes = 'result' in analysis ? [...analysis.notes, ...result.notes] : result.notes;
@@ -174,6 +176,7 @@ function printSummary(analysis: AnalysisResult | FolderAnalysis, files: Generate
         {
           modelClass: summary.modelClass,
           counts: summary.counts,
+          summary: readinessJson(ready, io.locale),
           unsupported: summary.unsupported.map((u) => ({ name: u.name, kind: u.kind, file: u.path ?? result.path, line: u.range.start.line + 1, catalogId: u.catalogId ?? null, reason: t(u.reason) })),
           facts: 'facts' in analysis ? analysis.facts : undefined,
           configOnly: 'configOnly' in analysis ? analysis.configOnly : false,
@@ -193,7 +196,9 @@ function printSummary(analysis: AnalysisResult | FolderAnalysis, files: Generate
     log.info(msg('analysis.cli.facts', { architecture: f.architecture ?? f.modelType ?? '?', layers: f.numLayers ?? '?', attention: f.attention ?? '?', heads: f.numHeads ?? '?', kvHeads: f.numKvHeads ?? '?', norm: f.norm ?? '?', activation: f.activation ?? '?', position }));
     if (f.moe) log.info(msg('analysis.cli.moe', { experts: f.moe.experts, topK: f.moe.topK ?? '?', shared: f.moe.sharedExperts ?? 0 }));
   }
-  log.info(msg('analysis.cli.counts', { ...summary.counts, total: summary.counts.native + summary.counts.fused + summary.counts.view + summary.counts.unsupported }));
+  log.info(msg('analysis.cli.counts', { ...summary.counts, total: Object.values(summary.counts).reduce((a, b) => a + b, 0) }));
+  // The counts are the line above; the parts and the generators complete the readiness summary.
+  for (const line of readinessLines(ready, io.locale).slice(1)) io.out(line);
   if (summary.unsupported.length) {
     log.info(msg('analysis.cli.unsupportedHeader', { count: summary.unsupported.length }));
     for (const u of summary.unsupported) io.out(`  ${where(u)}  ${u.name}  ${t(u.reason)}`);

@@ -6,6 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { generateV3, type GeneratedV3File } from '../../core/generate';
+import { DEFAULT_SEQ_LENGTH, generateOnnx } from '../../core/generate/onnx';
+import type { Locale } from '../../core/i18n';
+import type { ModelSpec } from '../../core/modelDir';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
@@ -22,12 +25,18 @@ quant_model_description*.json, and writes MindIE-LLM's torch-like v3 files to
 <out>/<model_type>/ (flash_causal_<mt>_v3.py, modeling_<mt>_python.py,
 config_<mt>.py, router_<mt>.py, __init__.py).
 
+With --target onnx it writes export_onnx.py and README.md instead: the per-block
+ONNX export for TPU-MLIR (embedding, lm_head, block_<i>, block_cache_<i>).
+
 Options:
   -o, --out DIR                  atb_llm/models folder or any output folder
-                                 (default: ./atb_llm/models when present, else .)
+                                 (default: ./atb_llm/models when present, else .;
+                                 onnx: ./<model folder name>-onnx)
   -t, --model-type NAME          package name (default: config.json model_type)
-      --target torch-like|cpp    torch-like v3 package (default) or a C++ graph model
-                                 (atb_framework/models/<ns>/ + atb_llm/models/<model_type>/ under --out)
+      --target torch-like|cpp|onnx   torch-like v3 package (default), a C++ graph model
+                                 (atb_framework/models/<ns>/ + atb_llm/models/<model_type>/ under --out),
+                                 or the per-block ONNX export script for TPU-MLIR
+      --seq-length N             onnx: static sequence length (default ${DEFAULT_SEQ_LENGTH})
       --mindie-version V         v3.0.0.beta.1 | v3.0.0 (cpp target; default v3.0.0)
       --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
       --quant-disable-names A,B|FILE   quant-disabled (fallback) layers that must stay FLOAT,
@@ -45,6 +54,7 @@ Exit codes: 0 ok, 1 refused (nothing written), 2 usage error.`;
 interface Args {
   modelDir?: string;
   target?: string;
+  seqLength?: number;
   mindieVersion?: string;
   out?: string;
   modelType?: string;
@@ -102,8 +112,14 @@ function parseArgs(argv: string[]): Args | string {
         break;
       case '--target':
         args.target = value();
-        if (args.target !== 'cpp' && args.target !== 'torch-like') return `${flag} must be cpp or torch-like`;
+        if (args.target !== 'cpp' && !(args.target && args.target in GENERATORS)) return `${flag} must be one of cpp, ${Object.keys(GENERATORS).join(', ')}`;
         break;
+      case '--seq-length': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v <= 0) return `${flag} needs a positive whole number`;
+        args.seqLength = v;
+        break;
+      }
       case '--mindie-version':
         args.mindieVersion = value();
         if (!args.mindieVersion || !isMindieVersion(args.mindieVersion)) return `${flag} must be v3.0.0.beta.1 or v3.0.0`;
@@ -129,6 +145,21 @@ function parseArgs(argv: string[]): Args | string {
   }
   return args;
 }
+
+type Generated = { files: GeneratedV3File[]; problems: Problem[] };
+/** One entry per --target: how it generates and where it writes by default. */
+const GENERATORS: Record<string, { generate(spec: ModelSpec, args: Args, outDir: string, locale: Locale, fallbackLayers?: string[]): Generated; defaultOut(cwd: string, modelDir: string): string; readerWarnings?: false }> = {
+  'torch-like': {
+    generate: (spec, a, outDir, _locale, fallbackLayers) => generateV3(spec, { outDir, modelType: a.modelType, embeddingParallelThreshold: a.threshold, fallbackLayers, lmHead: a.lmHead }),
+    defaultOut: (cwd) => defaultOut(cwd),
+  },
+  onnx: {
+    generate: (spec, a, outDir, locale) => generateOnnx(spec, { outDir, seqLength: a.seqLength, locale }),
+    defaultOut: (cwd, modelDir) => path.join(cwd, `${path.basename(modelDir)}-onnx`),
+    // The reader's warnings are about MindIE's building blocks; the ONNX script runs the model's own modules.
+    readerWarnings: false,
+  },
+};
 
 /**
  * msit's `--quant-disable-names`: a comma-separated list, or the path of a file with one name per
@@ -177,7 +208,8 @@ export const generateCommand: CliCommand = {
     }
     const log = new Logger(io, args.json ? 'error' : args.level);
     const modelDir = path.resolve(io.cwd, args.modelDir);
-    const outDir = args.out ? path.resolve(io.cwd, args.out) : defaultOut(io.cwd);
+    const generator = GENERATORS[args.target ?? 'torch-like'];
+    const outDir = args.out ? path.resolve(io.cwd, args.out) : generator.defaultOut(io.cwd, modelDir);
     const text = (m: Problem['message']) => formatMessage(m, io.locale);
     const report = (problems: Problem[]) => {
       for (const p of problems) {
@@ -200,11 +232,11 @@ export const generateCommand: CliCommand = {
 
     // Families described under `families:` in ./.atb-migrate.yaml patch or extend the built-in catalogue.
     const read = await readModelFolder(nodeFileReader, modelDir, (m) => log.debug(m), { families: loadNodeFamilies(io.cwd) });
-    const problems: Problem[] = [...read.problems];
+    const problems: Problem[] = read.problems.map((p) => (generator.readerWarnings === false && p.severity === 'warning' ? { ...p, severity: 'info' as const } : p));
     let files: GeneratedV3File[] = [];
     const readErrors = read.problems.filter((p) => p.severity === 'error');
     if (read.spec && !readErrors.length) {
-      const generated = generateV3(read.spec, { outDir, modelType: args.modelType, embeddingParallelThreshold: args.threshold, fallbackLayers, lmHead: args.lmHead });
+      const generated = generator.generate(read.spec, args, outDir, io.locale, fallbackLayers);
       problems.push(...generated.problems);
       files = generated.files;
     }

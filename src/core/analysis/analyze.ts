@@ -8,7 +8,7 @@ import type { DiagnosticData, Range } from '../common';
 import { msg, type Message } from '../i18n';
 import type { Node, Syntax, Tree } from '../syntax';
 import { buildIndex, constructedNames, findInitFunction, findMethod, isModuleClass, text, type ClassInfo, type FileIndex, type Submodule } from './pyindex';
-import { normalizeCallee, scanFunction, signature, type Callee, type ScanUse } from './scan';
+import { isOptionalImport, normalizeCallee, scanFunction, signature, type Callee, type ScanUse } from './scan';
 import type { AnalysisResult, ModuleNode, OpUse } from './types';
 import './messages';
 
@@ -157,7 +157,8 @@ function useDiagnostics(uses: OpUse[], catalog: Catalog, options: AnalyzeOptions
       range: use.range,
       severity: use.verdict === 'unsupported' ? 'warning' : 'information',
       code: use.verdict === 'unsupported' ? 'atb.unsupported-op' : 'atb.fused-op',
-      message: entry ? catalog.diagMessage(entry, use.name) : msg('analysis.diag.unknown', { name: use.name }),
+      // The use's own reason (a context note such as soft-capping inside attention) when it is a catalogue note.
+      message: use.reason.code.startsWith('catalog.note.') ? msg(use.reason.code.replace(/^catalog\.note\./, 'catalog.diag.'), { name: use.name }) : entry ? catalog.diagMessage(entry, use.name) : msg('analysis.diag.unknown', { name: use.name }),
       ...(use.catalogId ? { href: catalogHref(use.catalogId) } : {}),
       data: { catalogId: use.catalogId, name: use.name, kind: use.kind, atbOp: use.atbOp, useId: use.id },
     });
@@ -166,7 +167,7 @@ function useDiagnostics(uses: OpUse[], catalog: Catalog, options: AnalyzeOptions
 }
 
 export function zeroCounts(): Record<Verdict, number> {
-  return { native: 0, fused: 0, view: 0, unsupported: 0 };
+  return { native: 0, fused: 0, view: 0, host: 0, unsupported: 0 };
 }
 
 export function countUses(uses: OpUse[], into = zeroCounts()): Record<Verdict, number> {
@@ -193,11 +194,15 @@ class FileAnalyzer {
   }
 
   run(result: AnalysisResult): void {
-    const moduleClasses = [...this.index.classes.values()].filter((c) => isModuleClass(c, this.index));
-    const importUses = this.importUses();
-    for (const cls of moduleClasses) this.usesOf(cls);
-    result.modelClasses = this.rankRoots(moduleClasses);
     const wanted = this.options.rootClass;
+    const allClasses = [...this.index.classes.values()].filter((c) => isModuleClass(c, this.index));
+    // Classification / QA heads are not served: their argmax over pad tokens and losses stay out.
+    const offPath = allClasses.filter((c) => c.name !== wanted && this.catalog.ignored('classes', c.name)).map((c) => c.name);
+    const moduleClasses = offPath.length < allClasses.length ? allClasses.filter((c) => !offPath.includes(c.name)) : allClasses;
+    if (moduleClasses !== allClasses && offPath.length) result.notes.push(msg('analysis.note.offPath', { classes: offPath.join(', ') }));
+    const importUses = this.importUses(result);
+    for (const cls of moduleClasses) this.usesOf(cls);
+    result.modelClasses = this.rankRoots(moduleClasses, allClasses);
     if (wanted && this.index.classes.has(wanted)) result.modelClasses = [wanted, ...result.modelClasses.filter((c) => c !== wanted)];
     const rootClass = result.modelClasses[0] ? this.index.classes.get(result.modelClasses[0]) : undefined;
     if (rootClass) {
@@ -210,9 +215,9 @@ class FileAnalyzer {
   }
 
   /** Classes nobody instantiates, most model-like first (…ForCausalLM, then …Model). */
-  private rankRoots(classes: ClassInfo[]): string[] {
+  private rankRoots(classes: ClassInfo[], all: ClassInfo[] = classes): string[] {
     const used = new Set<string>();
-    for (const cls of classes) {
+    for (const cls of all) {
       // Every constructor in __init__ counts: they hide in nested builders (`build_layer`) and init helpers.
       const { classes: names, dispatch } = constructedNames(cls, cls.source);
       for (const name of names) if (name !== cls.name && this.index.classes.has(name)) used.add(name);
@@ -240,26 +245,77 @@ class FileAnalyzer {
     return this.index.classes.has(name) ? [name] : [];
   }
 
-  private importUses(): OpUse[] {
+  private importUses(result: AnalysisResult): OpUse[] {
     const uses: OpUse[] = [];
+    const functionNames = new Map<number, string>();
+    for (const [name, fn] of this.index.functions) functionNames.set(fn.id, name);
     // Decorators of module-level functions (`@torch.jit.script def apply_rotary_pos_emb`): the
     // function may be recognised as a helper and never scanned, but the region still matters.
-    for (const [, decorators] of this.index.decorators) {
+    for (const [fnId, decorators] of this.index.decorators) {
+      const fnName = functionNames.get(fnId) ?? '';
       for (const decorator of decorators) {
         const expr = decorator.namedChild(0);
         const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
         const name = normalizeCallee(text(callee, this.source));
         if (!name || this.catalog.ignored('functions', name)) continue;
         const entry = this.catalog.lookup('functions', name);
-        if (entry) uses.push(this.absolute({ name, kind: 'function', verdict: entry.verdict, ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: toRange(decorator) }, 0, '<module>'));
+        if (!entry) continue;
+        const use = this.absolute({ name, kind: 'function', verdict: entry.verdict, ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: toRange(decorator) }, 0, fnName || '<module>');
+        uses.push(this.compiledHelper(use, entry, fnName));
       }
     }
+    const optional: string[] = [];
     for (const { module, node } of this.index.imports) {
       const entry = this.catalog.lookup('imports', module);
       if (!entry) continue;
+      // `try: import xformers ... except ImportError:` / `if is_flash_attn_available():` has an eager fallback.
+      if (isOptionalImport(node, this.source)) {
+        optional.push(`${module} (${node.startPosition.row + 1})`);
+        continue;
+      }
       uses.push(this.absolute({ name: module, kind: 'idiom', verdict: entry.verdict, ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: { start: { line: 0, character: node.startPosition.column }, end: { line: node.endPosition.row - node.startPosition.row, character: node.endPosition.column } } }, node.startPosition.row, '<module>'));
     }
+    if (optional.length) result.notes.push(msg('analysis.note.optionalImports', { imports: optional.join(', ') }));
     return uses;
+  }
+
+  /**
+   * `@torch.jit.script` on a function the catalogue maps (ChatGLM's apply_rotary_pos_emb): the
+   * compile step is dropped, the function is the ATB op. On a host-scope function it is host work.
+   */
+  private compiledHelper(use: OpUse, entry: CatalogEntry, fnName: string): OpUse {
+    if (!fnName || entry.id !== 'torch.compile') return use;
+    const scope = this.catalog.lookup('scopes', fnName);
+    if (scope) return this.inScope(use, scope, true);
+    const helper = this.catalog.lookup('helpers', fnName);
+    if (!helper || helper.verdict === 'unsupported') return use;
+    const reason = msg('analysis.reason.compiledHelper', { decorator: use.name, helper: fnName, atbOp: helper.atbOp ?? helper.id });
+    return { ...use, verdict: helper.verdict === 'host' ? 'host' : 'fused', ...(helper.atbOp ? { atbOp: helper.atbOp } : {}), reason };
+  }
+
+  private isAnywhere(use: OpUse): boolean {
+    return !!use.catalogId && this.catalog.byId(use.catalogId)?.anywhere === true;
+  }
+
+  /** A use inside a host scope (mask builder, alibi slopes): host work, unless its verdict holds anywhere. */
+  private inScope(use: OpUse, scope: CatalogEntry, force = false): OpUse {
+    // The scope is the more specific reason (alibi slopes, not just "an arange"); FFT & co. keep theirs.
+    if (!force && this.isAnywhere(use)) return use;
+    const { atbOp: _own, ...rest } = use;
+    return { ...rest, verdict: scope.verdict, ...(scope.atbOp ? { atbOp: scope.atbOp } : {}), catalogId: scope.id, reason: this.catalog.noteMessage(scope) };
+  }
+
+  /** A class holding `self.experts` and routing to them: one ATB MoE unit (see idiom.moe-block). */
+  private moeEntry(cls: ClassInfo): CatalogEntry | undefined {
+    if (!cls.submodules.some((s) => s.attr === 'experts')) return undefined;
+    return this.catalog.lookup('idioms', 'moe-block');
+  }
+
+  private inMoe(use: OpUse, entry: CatalogEntry): OpUse {
+    if (this.isAnywhere(use) || use.verdict === 'host' || use.verdict === 'view' || use.verdict === 'fused') return use;
+    // A loop over tokens is no routing: ATB's MoE operations have no counterpart for it (a host scope may run one).
+    if (use.name === 'token-loop') return use;
+    return { ...use, verdict: 'fused', atbOp: use.atbOp ?? entry.atbOp, catalogId: entry.id, reason: this.catalog.noteMessage(entry) };
   }
 
   private absolute(use: ScanUse, baseRow: number, owner: string): OpUse {
@@ -302,6 +358,8 @@ class FileAnalyzer {
     const signatures = new Map<string, string>();
     const done = new Set<string>();
     const queue: Callee[] = [{ kind: 'method', name: 'forward' }];
+    // Host scopes (`get_alibi_mask`, `_prepare_decoder_attention_mask`) pass on to what they call.
+    const scopes = new Map<string, CatalogEntry>();
     for (const decorator of cls.decorators) {
       const entry = this.catalog.lookup('functions', text(decorator.namedChild(0)?.type === 'call' ? decorator.namedChild(0)!.childForFieldName('function') : decorator.namedChild(0), cls.source));
       if (entry) uses.push(this.absolute({ name: 'torch.compile', kind: 'function', verdict: entry.verdict, catalogId: entry.id, reason: this.catalog.noteMessage(entry), range: rangeIn(cls, decorator) }, 0, cls.name));
@@ -335,11 +393,21 @@ class FileAnalyzer {
       let sig = signatures.get(sigKey);
       if (sig === undefined) signatures.set(sigKey, (sig = signature(fnCtx)));
       const scan = scanFunction(fn, { ...fnCtx, signature: sig });
-      for (const use of scan.uses) uses.push(this.absolute(use, fn.startPosition.row + rowDelta, owner));
+      const scope = scopes.get(key) ?? this.catalog.lookup('scopes', callee.name);
+      for (const use of scan.uses) {
+        const placed = this.absolute(use, fn.startPosition.row + rowDelta, owner);
+        uses.push(scope ? this.inScope(placed, scope) : placed);
+      }
+      for (const call of scan.calls) if (scope && !scopes.has(`${call.kind}:${call.name}`)) scopes.set(`${call.kind}:${call.name}`, scope);
       queue.push(...scan.calls);
     }
+    const moe = absorb ? undefined : this.moeEntry(cls);
+    if (moe) {
+      const nameNode = cls.node.childForFieldName('name') ?? cls.node;
+      uses.push({ id: useId(this.path, rangeIn(cls, nameNode), 'moe-block'), name: 'moe-block', kind: 'idiom', verdict: moe.verdict, ...(moe.atbOp ? { atbOp: moe.atbOp } : {}), catalogId: moe.id, reason: this.catalog.noteMessage(moe), range: rangeIn(cls, nameNode), owner: cls.name });
+    }
     uses.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    const final = absorb ? uses.map((u) => this.absorbed(u, absorb)) : uses;
+    const final = absorb ? uses.map((u) => this.absorbed(u, absorb)) : moe ? uses.map((u) => this.inMoe(u, moe)) : uses;
     for (const use of final) if (!this.all.has(use.id)) this.all.set(use.id, use);
     this.classUses.set(cls.name, final);
     return final;
@@ -347,7 +415,9 @@ class FileAnalyzer {
 
   private absorbed(use: OpUse, entry: CatalogEntry): OpUse {
     if (use.kind === 'idiom' && use.catalogId && this.catalog.byId(use.catalogId)?.idioms?.includes('rsqrt-norm')) return use;
-    return { ...use, verdict: 'fused', ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), reason: this.catalog.noteMessage(entry) };
+    if (this.isAnywhere(use)) return use;
+    // A class computed on the host (rotary cos/sin tables) is host work throughout.
+    return { ...use, verdict: entry.verdict === 'host' ? 'host' : 'fused', ...(entry.atbOp ? { atbOp: entry.atbOp } : {}), reason: this.catalog.noteMessage(entry) };
   }
 
   private classNode(cls: ClassInfo, name: string, kind: ModuleNode['kind'], range: Range | undefined, stack: Set<string>): ModuleNode {
@@ -408,6 +478,8 @@ class FileAnalyzer {
     // `def build_layer(n): return GLMBlock(...)` nested in __init__, then `build_layer(i)`.
     const builder = this.nestedReturn(parent, calleeText);
     if (builder) return this.valueNode(name, builder, range, parent, stack);
+    // `get_activation(config.activation)` (Falcon) is ACT2FN[config.activation] by another name.
+    if (/(^|\.)get_activation$/.test(calleeText) && firstArg) return this.activationNode(name, firstArg, range, parent, `get_activation(${text(firstArg, parent.source)})`);
     const className = calleeText.split('.').pop() ?? calleeText;
     if (className === 'ModuleList' || className === 'Sequential') return this.containerNode(name, className, value, range, parent, stack);
     // `nn.Embedding` inside a local class that is itself called `Embedding` is torch's, not the local one.
@@ -471,12 +543,16 @@ class FileAnalyzer {
     return { positional, keywords };
   }
 
-  /** `ACT2FN[config.hidden_act]`: resolved through config.json when one is known. */
-  private activationNode(name: string, value: Node, range: Range, parent: ClassInfo): ModuleNode | undefined {
-    const container = text(value.childForFieldName('value'), parent.source);
-    if (!/ACT2FN|ACT2CLS/.test(container)) return undefined;
-    const keyNode = value.childForFieldName('subscript');
-    const keyText = text(keyNode, parent.source);
+  /** `ACT2FN[config.hidden_act]` / `get_activation(config.activation)`: resolved through config.json when one is known. */
+  private activationNode(name: string, value: Node, range: Range, parent: ClassInfo, written?: string): ModuleNode | undefined {
+    let keyText: string;
+    if (written === undefined) {
+      const container = text(value.childForFieldName('value'), parent.source);
+      if (!/ACT2FN|ACT2CLS/.test(container)) return undefined;
+      keyText = text(value.childForFieldName('subscript'), parent.source);
+    } else {
+      keyText = text(value, parent.source);
+    }
     const literal = /^["'](.*)["']$/.exec(keyText)?.[1];
     const configKey = /config\.(\w+)$/.exec(keyText)?.[1];
     const resolved = literal ?? (configKey ? configValue(this.options.config, configKey) : undefined);
@@ -487,7 +563,7 @@ class FileAnalyzer {
     }
     // Not knowable without config.json: most decoder LLMs use silu, but say that it is an assumption.
     const assumed = this.catalog.lookup('act2fn', 'silu');
-    return this.opNode(name, `ACT2FN[${keyText}]`, range, parent, assumed, msg('analysis.reason.activationFromConfig', { key: keyText }));
+    return this.opNode(name, written ?? `ACT2FN[${keyText}]`, range, parent, assumed, msg('analysis.reason.activationFromConfig', { key: keyText }));
   }
 
   private containerNode(name: string, kind: string, call: Node, range: Range, parent: ClassInfo, stack: Set<string>): ModuleNode {

@@ -4,3 +4,5 @@ export { analyzeTree, analyzeSource, looksLikeModelCode, configValue, countUses,
 export { analyzeModelFolder, analyzeConfig, parseConfigJson, modelFacts } from './folder';
 export { toMsitJson, toOperatorsCsv, toReports, msitTree, summarize, type AnalysisSummary } from './report';
 export { clearAnalysisCache } from './cache';
+export { readiness, summarizeReadiness, partOf, partsOf, targetsFor, DECODER_PARTS, type ReadinessSummary, type PartReadiness, type TargetReadiness, type DecoderPart } from './readiness';
+export { readinessLines, readinessJson } from './readinessText';

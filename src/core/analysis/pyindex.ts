@@ -253,6 +253,8 @@ function classifyValue(right: Node, type: string, source: string): 'module' | 'f
     if (/^[\w.]+\s*\[[^\]]*\]\s*\(/.test(value)) return 'module'; // ATTENTION_CLASSES[impl](config)
     const name = /^([\w.]+)\s*\(/.exec(value)?.[1] ?? '';
     if (SCALAR_CALLS.test(name)) return 'scalar';
+    // `get_activation(config.activation)` (Falcon): transformers' activation factory, like ACT2FN[...].
+    if (/(^|\.)get_activation$/.test(name)) return 'module';
     // `init_method(Embedding, config)`, `skip_init(nn.Linear, ...)`: a constructor through a helper.
     const first = /^[\w.]+\s*\(\s*([\w.]+)\s*[,)]/.exec(value)?.[1] ?? '';
     if (/init/i.test(name) && /^[\w.]*\b[A-Z]\w*$/.test(first)) return 'module';

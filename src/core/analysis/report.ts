@@ -62,16 +62,16 @@ function blockChildren(node: ModuleNode): MsitNode[] {
   return [...node.children.map(moduleJson), ...node.uses.map(functionNode)];
 }
 
-/** The msit-style module tree. */
-export function msitTree(input: Input): MsitNode {
+/** The msit-style module tree; with a readiness summary, a `summary` object beside `children`. */
+export function msitTree(input: Input, summary?: Record<string, unknown>): MsitNode {
   const result = resultOf(input);
   const root = result.root;
-  return { name: modelClassOf(input), children: root ? blockChildren(root) : [] };
+  return { name: modelClassOf(input), ...(summary ? { summary } : {}), children: root ? blockChildren(root) : [] };
 }
 
-export function toMsitJson(input: Input): { fileName: string; contents: string } {
+export function toMsitJson(input: Input, summary?: Record<string, unknown>): { fileName: string; contents: string } {
   const name = safeName(modelClassOf(input));
-  return { fileName: `${name}/${name}.json`, contents: JSON.stringify(msitTree(input), null, 2) + '\n' };
+  return { fileName: `${name}/${name}.json`, contents: JSON.stringify(msitTree(input, summary), null, 2) + '\n' };
 }
 
 export const CSV_COLUMNS = ['ori_op_name', 'ori_op_type', 'op_name', 'op_type', 'soc_type', 'engine', 'is_supported', 'verdict', 'file', 'line'] as const;
@@ -110,13 +110,16 @@ export function toOperatorsCsv(input: Input): { fileName: string; contents: stri
 
 function row(qualified: string, use: OpUse, path: string): string[] {
   const supported = use.verdict !== 'unsupported';
+  // Host work is supported (MindIE does it in Python) but runs on no NPU engine and is no ATB op.
+  const host = use.verdict === 'host';
+  const atbOp = host ? undefined : use.atbOp;
   return [
     qualified,
     use.name,
-    use.atbOp ? `${use.atbOp}Operation` : '',
-    use.atbOp ?? '',
+    atbOp ? `${atbOp}Operation` : '',
+    atbOp ?? '',
     'Ascend910',
-    supported ? 'AICORE' : 'UNKNOWN',
+    host ? 'HOST' : supported ? 'AICORE' : 'UNKNOWN',
     supported ? 'TRUE' : 'FALSE',
     use.verdict,
     use.path ?? path,
@@ -125,11 +128,11 @@ function row(qualified: string, use: OpUse, path: string): string[] {
 }
 
 /** Both reports as files under `outDir` (`<outDir>/<ModelClass>/...`). */
-export function toReports(input: Input, outDir: string, formats: readonly ('json' | 'csv')[] = ['json', 'csv']): GeneratedFile[] {
+export function toReports(input: Input, outDir: string, formats: readonly ('json' | 'csv')[] = ['json', 'csv'], summary?: Record<string, unknown>): GeneratedFile[] {
   const sep = outDir.endsWith('/') || outDir.endsWith('\\') ? '' : '/';
   const files: GeneratedFile[] = [];
   if (formats.includes('json')) {
-    const f = toMsitJson(input);
+    const f = toMsitJson(input, summary);
     files.push({ path: outDir + sep + f.fileName, contents: f.contents });
   }
   if (formats.includes('csv')) {

@@ -48,12 +48,26 @@ const SCAN_TYPES = [
   'elif_clause',
   'while_statement',
   'for_statement',
+  'import_statement',
+  'import_from_statement',
 ];
 
 /** Roots whose dotted calls are library functions rather than tensor methods. */
 const LIBRARY_ROOTS = new Set(['torch', 'F', 'nn', 'functional', 'einops', 'xops', 'xformers', 'flash_attn', 'triton']);
 const SKIP_ROOTS = new Set(['math', 'np', 'numpy', 'os', 'logger', 'logging', 'warnings', 'inspect', 'copy', 're', 'sys', 'typing', 'itertools', 'functools', 'json', 'time', 'random', 'dist', 'kwargs', 'super']);
 const DATA_DEPENDENT = /\.(item|tolist|any|all|nonzero|unique|cpu|numpy)\(|torch\.(any|all|nonzero|unique)\(|torch\.where\([^,()]*\)/;
+
+/** Inside `try: ... except ImportError` (or any except) or under `if is_x_available():`. */
+export function isOptionalImport(node: Node, source: string): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'try_statement') {
+      const handlers = p.namedChildren.filter((c) => c?.type === 'except_clause');
+      if (handlers.some((h) => /ImportError|ModuleNotFoundError|Exception|^except\s*:/.test(source.slice(h!.startIndex, h!.startIndex + 80)))) return true;
+    }
+    if (p.type === 'if_statement' && /is_\w+_available\(|available/.test(text(p.childForFieldName('condition'), source))) return true;
+  }
+  return false;
+}
 
 export function normalizeCallee(name: string): string {
   return name
@@ -167,6 +181,9 @@ class FunctionScanner {
   private readonly uses: ScanUse[] = [];
   private readonly calls: Callee[] = [];
   private readonly scalarNames = new Set<string>();
+  /** Locals unpacked from a shape (`bsz, q_len, _ = x.size()`): sequence lengths vary per request. */
+  private readonly shapeNames = new Set<string>();
+  private readonly params = new Set<string>();
   private readonly tainted = new Set<string>();
   private taintRegex: RegExp | undefined;
   private readonly aliases = new Map<string, string>();
@@ -190,16 +207,21 @@ class FunctionScanner {
     return { uses: this.uses, calls: this.calls };
   }
 
-  /** Bodies of `if self.training ...:` and `if labels is not None:` (jitter, dropout, losses): not part of inference. */
+  /**
+   * Bodies of `if self.training ...:`, `if self.gradient_checkpointing and self.training:` and
+   * `if labels is not None:` (jitter, dropout, checkpointing, losses): not part of inference.
+   */
   private trainingOnlyRanges(body: Node): [number, number][] {
-    if (!/\bself\.training\b|\blabels is not None\b/.test(text(body, this.source))) return [];
+    if (!/\bself\.(training|gradient_checkpointing)\b|\blabels is not None\b/.test(text(body, this.source))) return [];
     const ranges: [number, number][] = [];
     for (const stmt of body.descendantsOfType('if_statement')) {
       const condition = stmt?.childForFieldName('condition');
       const consequence = stmt?.childForFieldName('consequence');
       const test = condition ? text(condition, this.source) : '';
-      const trainingOnly = /^\(?\s*self\.training\b(?!\s*(==|is)\s*False)/.test(test) || /^\(?\s*labels is not None\s*\)?$/.test(test);
-      if (condition && consequence && trainingOnly && !/\bor\b/.test(test)) {
+      // A conjunction with one training-only term is training-only; `or` and `not` are not.
+      const terms = test.replace(/^\((.*)\)$/s, '$1').split(/\band\b/).map((t) => t.trim());
+      const trainingOnly = terms.some((t) => /^\(?\s*self\.(training|gradient_checkpointing)\s*\)?$/.test(t) || /^\(?\s*labels is not None\s*\)?$/.test(t));
+      if (condition && consequence && trainingOnly && !/\b(or|not)\b(?! None)/.test(test.replace(/\bis not None\b/g, ''))) {
         ranges.push([stmt!.startIndex, consequence.endIndex]);
       }
     }
@@ -211,7 +233,8 @@ class FunctionScanner {
   private collectParams(): void {
     for (const param of this.fn.childForFieldName('parameters')?.namedChildren ?? []) {
       if (!param) continue;
-      const name = text(param.childForFieldName('name') ?? param.namedChild(0), this.source);
+      const name = param.type === 'identifier' ? text(param, this.source) : text(param.childForFieldName('name') ?? param.namedChild(0), this.source);
+      if (param.type === 'identifier' || param.type === 'typed_parameter' || param.type === 'default_parameter' || param.type === 'typed_default_parameter') this.params.add(name);
       const type = text(param.childForFieldName('type'), this.source);
       const value = param.childForFieldName('value');
       if (/^(Optional\[)?(int|float|bool|str)\]?$/.test(type) || (value && this.isScalar(value) && value.type !== 'none')) this.scalarNames.add(name);
@@ -226,7 +249,8 @@ class FunctionScanner {
 
   /** Does the text depend on data (a data-dependent call, or a tainted local)? */
   private dependsOnData(t: string): boolean {
-    return DATA_DEPENDENT.test(t) || (this.taintRegex?.test(t) ?? false);
+    // `self.h` is a module attribute, not the local `h` (a tainted local never taints an attribute).
+    return DATA_DEPENDENT.test(t) || (this.taintRegex?.test(t.replace(/\bself(\.\w+)+/g, 'self')) ?? false);
   }
 
   /** Locals in source order: scalars (`bsz, q_len, _ = x.size()`), taints and function aliases. */
@@ -253,9 +277,11 @@ class FunctionScanner {
       const scalar = this.isScalar(right) || /\.(size|shape|dim)\b/.test(rightText) && names.length > 1;
       // A tensor's dtype / device never depends on its values, even when the tensor does.
       const dataDependent = !/^[\w.]+\.(dtype|device)$/.test(rightText) && this.dependsOnData(rightText);
+      const fromShape = /\.(size\(|shape\b)/.test(rightText) && !/\.(weight|bias)\b/.test(rightText);
       for (const n of names) {
         const name = text(n, this.source);
         if (scalar) this.scalarNames.add(name);
+        if (fromShape && scalar) this.shapeNames.add(name);
         if (dataDependent) this.taint(name);
       }
       // `attention_interface = eager_attention_forward`, `mask_function = create_causal_mask if ... else ...`
@@ -329,7 +355,8 @@ class FunctionScanner {
     if (entry) {
       const within = this.ctx.attention ? entry.within?.attention : undefined;
       verdict = within?.verdict ?? entry.verdict;
-      atbOp = within?.atbOp ?? entry.atbOp;
+      atbOp = within ? within.atbOp : entry.atbOp;
+      if (within?.note && !reason) reason = this.ctx.catalog.withinNote(entry, 'attention');
     } else {
       verdict = 'unsupported';
     }
@@ -395,8 +422,15 @@ class FunctionScanner {
         return this.visitAugmented(node);
       case 'subscript':
         return this.visitSubscript(node);
+      case 'import_statement':
+      case 'import_from_statement':
+        return this.visitImport(node);
       case 'for_statement': {
         const right = node.childForFieldName('right');
+        if (right && this.isTokenLoop(right)) {
+          this.record(right, 'token-loop', 'idiom', this.ctx.catalog.lookup('idioms', 'token-loop'));
+          return;
+        }
         if (right) this.checkControl(right);
         return;
       }
@@ -407,10 +441,47 @@ class FunctionScanner {
     }
   }
 
+  /** `from fused_mlp_cuda import forward` inside a forward: a kernel library loaded at run time. */
+  private visitImport(node: Node): void {
+    if (isOptionalImport(node, this.source)) return;
+    const moduleName = node.childForFieldName('module_name');
+    const names = node.type === 'import_from_statement' && moduleName ? [moduleName] : node.namedChildren.map((c) => (c?.type === 'aliased_import' ? c.childForFieldName('name') : c));
+    for (const target of names) {
+      if (!target || target.type !== 'dotted_name') continue;
+      const name = text(target, this.source);
+      const entry = this.ctx.catalog.lookup('imports', name);
+      if (entry) this.record(node, name, 'idiom', entry);
+    }
+  }
+
   private checkControl(expr: Node): void {
-    if (!this.dependsOnData(text(expr, this.source))) return;
+    const t = text(expr, this.source);
+    if (!this.dependsOnData(t)) return;
+    // `if attention_mask is not None and not attention_mask.all():` decides whether to build a mask.
+    const maskDecision = /mask/i.test(t) ? this.ctx.catalog.lookup('idioms', 'mask-decision') : undefined;
+    if (maskDecision) return this.record(expr, 'mask-decision', 'idiom', maskDecision);
     const entry = this.ctx.catalog.lookup('idioms', 'data-dependent-control-flow');
     this.record(expr, 'data-dependent-control-flow', 'idiom', entry);
+  }
+
+  /**
+   * `for t in range(x.shape[1])`, `for i in range(seq_len)` (seq_len from a shape), `for tok in
+   * hidden_states`: a loop whose trip count is a tensor's size. Loops over experts, layers or
+   * config numbers are not (their count is fixed when the model is built).
+   */
+  private isTokenLoop(iterable: Node): boolean {
+    const t = text(iterable, this.source);
+    if (/self\.|config|experts?|layers?|heads?|past|cache|kwargs|\bargs\b|outputs/i.test(t)) return false;
+    if (iterable.type === 'identifier') return this.params.has(t) && !this.scalarNames.has(t);
+    // `for tok in hidden_states.unbind(1)`: one iteration per position.
+    if (/^\w+\.unbind\(/.test(t)) return true;
+    if (iterable.type !== 'call' || text(iterable.childForFieldName('function'), this.source) !== 'range') return false;
+    const args = iterable.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    return args.some((a) => {
+      const at = text(a, this.source);
+      if (/\.(shape|size\()|\blen\(/.test(at)) return !/\.(weight|bias)\b/.test(at);
+      return a.type === 'identifier' && this.shapeNames.has(at);
+    });
   }
 
   private visitCall(call: Node): void {
@@ -470,11 +541,21 @@ class FunctionScanner {
     if (catalog.ignored('functions', name)) return;
     const argCount = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment').length;
     const entry = catalog.lookup('functions', name, argCount);
+    if (entry?.verdict === 'unsupported' && !entry.anywhere && this.onWeightsOnly(call)) {
+      const once = catalog.lookup('idioms', 'weight-transform');
+      if (once) return this.record(call, name, 'function', once, callArgs(call, this.source));
+    }
     if (entry) return this.record(call, name, 'function', entry, callArgs(call, this.source));
     // torch.* / F.* calls the catalogue does not know: say so rather than guess.
     if (/^(torch|F|nn)\./.test(name) && !/^(torch\.(float|bfloat|half|int|long|bool)\w*|nn\.init\.)/.test(name)) {
       this.record(call, name, 'function', undefined, callArgs(call, this.source), msg('analysis.reason.unknown', { name }));
     }
+  }
+
+  /** `F.normalize(self.weight)`: a function of parameters only, computed once when the weights load. */
+  private onWeightsOnly(call: Node): boolean {
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a && a.type !== 'comment' && a.type !== 'keyword_argument');
+    return args.length > 0 && args.every((a) => /^self(\.\w+)*\.weight$/.test(text(a, this.source)));
   }
 
   private isTensorOperand(node: Node | null): boolean {

@@ -14,11 +14,15 @@ import type { DiagnosticData, Range } from '../common';
 import { msg, registerMessages, type Message } from '../i18n';
 import './messages';
 
-export type Verdict = 'native' | 'fused' | 'view' | 'unsupported';
-export const VERDICTS: readonly Verdict[] = ['native', 'fused', 'view', 'unsupported'];
+/**
+ * `host`: work MindIE does in Python on the host (position ids, masks, cos/sin and alibi tables,
+ * runtime guards), not in the ATB graph. Counted apart and never a diagnostic.
+ */
+export type Verdict = 'native' | 'fused' | 'view' | 'host' | 'unsupported';
+export const VERDICTS: readonly Verdict[] = ['native', 'fused', 'view', 'host', 'unsupported'];
 
 /** How an entry recognises a use. Every key lists names; see operators.yaml's header for each. */
-export const MATCH_KEYS = ['modules', 'functions', 'methods', 'operators', 'helpers', 'names', 'imports', 'act2fn', 'idioms', 'classes'] as const;
+export const MATCH_KEYS = ['modules', 'functions', 'methods', 'operators', 'helpers', 'names', 'imports', 'act2fn', 'idioms', 'classes', 'scopes'] as const;
 export type MatchKey = (typeof MATCH_KEYS)[number];
 
 /** Contexts that change a verdict: `attention` = inside a class/function whose name says attention. */
@@ -28,6 +32,8 @@ export type Context = (typeof CONTEXTS)[number];
 export interface ContextVerdict {
   verdict: Verdict;
   atbOp?: string;
+  /** A reason specific to the context (e.g. tanh between QK^T and softmax is soft-capping). */
+  note?: Record<'en' | 'zh-cn', string>;
 }
 
 export interface CatalogEntry extends Partial<Record<MatchKey, string[]>> {
@@ -39,6 +45,11 @@ export interface CatalogEntry extends Partial<Record<MatchKey, string[]>> {
   argCount?: number;
   /** Verdict override inside a context (e.g. matmul inside attention is fused into SelfAttention). */
   within?: Partial<Record<Context, ContextVerdict>>;
+  /**
+   * The verdict holds wherever the use is: host scopes and MoE units do not absorb it (FFT,
+   * custom CUDA kernels, a Python loop over tokens).
+   */
+  anywhere?: boolean;
   origin: 'builtin' | 'workspace';
   /** Zero-based line of the entry in its YAML file. */
   line: number;
@@ -51,8 +62,13 @@ export interface Catalog {
   byId(id: string): CatalogEntry | undefined;
   /** First entry (workspace before built-in) whose `key` list matches `name`. */
   lookup(key: MatchKey, name: string, argCount?: number): CatalogEntry | undefined;
-  /** Names the analysis should not report at all (context managers, metadata such as `.size()`). */
-  ignored(key: 'functions' | 'methods' | 'modules', name: string): boolean;
+  /**
+   * Names the analysis should not report at all (context managers, metadata such as `.size()`);
+   * `classes`: classes off the inference path (classification heads), /regex/ allowed.
+   */
+  ignored(key: IgnoreKey, name: string): boolean;
+  /** The context-specific reason of `entry.within[context]`, when it has one. */
+  withinNote(entry: CatalogEntry, context: Context): Message | undefined;
   /** The entry's bilingual note as a Message. */
   noteMessage(entry: CatalogEntry): Message;
   /** `{name}: note` as a Message, for diagnostics. */
@@ -71,17 +87,20 @@ export function catalogHref(id: string): string {
 // ---------------------------------------------------------------------------------------------
 // Loading and validation
 
+export const IGNORE_KEYS = ['functions', 'methods', 'modules', 'classes'] as const;
+export type IgnoreKey = (typeof IGNORE_KEYS)[number];
+
 interface RawFile {
   entries: CatalogEntry[];
-  ignore: Record<'functions' | 'methods' | 'modules', string[]>;
+  ignore: Record<IgnoreKey, string[]>;
 }
 
 // `families:` belongs to the family catalogue (src/core/families), which reads the same file.
 const TOP_KEYS = new Set(['version', 'ignore', 'entries', 'families']);
-const ENTRY_KEYS = new Set<string>(['id', 'verdict', 'atbOp', 'note', 'argCount', 'within', ...MATCH_KEYS]);
+const ENTRY_KEYS = new Set<string>(['id', 'verdict', 'atbOp', 'note', 'argCount', 'within', 'anywhere', ...MATCH_KEYS]);
 
 function parseCatalogFile(text: string, path: string, origin: CatalogEntry['origin'], problems: DiagnosticData[]): RawFile {
-  const out: RawFile = { entries: [], ignore: { functions: [], methods: [], modules: [] } };
+  const out: RawFile = { entries: [], ignore: { functions: [], methods: [], modules: [], classes: [] } };
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -124,7 +143,7 @@ function parseCatalogFile(text: string, path: string, origin: CatalogEntry['orig
   if (ignore !== undefined) {
     if (!isMap(ignore)) problems.push(problem(rangeOf(ignore), 'atb.catalog.invalid-field', msg('catalog.problem.field', { field: 'ignore', expected: 'map' })));
     else {
-      for (const kind of ['functions', 'methods', 'modules'] as const) {
+      for (const kind of IGNORE_KEYS) {
         const list = ignore.get(kind, true) as YamlNode | undefined;
         if (list === undefined) continue;
         const names = stringList(list, `ignore.${kind}`, rangeOf, problems);
@@ -183,6 +202,9 @@ function parseEntry(
     } else if (key === 'verdict') {
       if (isScalar(value) && VERDICTS.includes(value.value as Verdict)) entry.verdict = value.value as Verdict;
       else fail(value, key, VERDICTS.join(' | '));
+    } else if (key === 'anywhere') {
+      if (isScalar(value) && typeof value.value === 'boolean') entry.anywhere = value.value;
+      else fail(value, key, 'true | false');
     } else if (key === 'argCount') {
       if (isScalar(value) && Number.isInteger(value.value) && (value.value as number) >= 0) entry.argCount = value.value as number;
       else fail(value, key, 'integer >= 0');
@@ -235,7 +257,9 @@ function parseWithin(value: YamlNode | null): CatalogEntry['within'] | undefined
     const verdict = body.get('verdict');
     const atbOp = body.get('atbOp');
     if (!VERDICTS.includes(verdict as Verdict)) return undefined;
-    within[context as Context] = { verdict: verdict as Verdict, ...(typeof atbOp === 'string' ? { atbOp } : {}) };
+    const note = body.has('note') ? parseNote(body.get('note', true) as YamlNode | null) : undefined;
+    if (body.has('note') && !note) return undefined;
+    within[context as Context] = { verdict: verdict as Verdict, ...(typeof atbOp === 'string' ? { atbOp } : {}), ...(note ? { note } : {}) };
   }
   return within;
 }
@@ -289,9 +313,10 @@ interface Pattern {
 
 /** `/regex/` is a regular expression, `a.b.*` a glob; anything else an exact name. */
 function toPattern(name: string): RegExp | undefined {
-  if (name.length > 2 && name.startsWith('/') && name.endsWith('/')) {
+  const re = /^\/(.+)\/([imsu]*)$/.exec(name);
+  if (re) {
     try {
-      return new RegExp(name.slice(1, -1));
+      return new RegExp(re[1], re[2]);
     } catch {
       return undefined;
     }
@@ -327,11 +352,16 @@ function buildCatalog(entries: CatalogEntry[], ignore: RawFile['ignore'], overri
     }
   }
   const ids = new Map(entries.map((e) => [e.id, e]));
-  const ignored = {
-    functions: new Set(ignore.functions),
-    methods: new Set(ignore.methods),
-    modules: new Set(ignore.modules),
-  };
+  const ignored = Object.fromEntries(
+    IGNORE_KEYS.map((k) => [k, { exact: new Set(ignore[k].filter((n) => !toPattern(n))), patterns: ignore[k].map(toPattern).filter((r): r is RegExp => !!r) }]),
+  ) as Record<IgnoreKey, { exact: Set<string>; patterns: RegExp[] }>;
+  const withinKeys = new Map<string, string>();
+  for (const entry of entries) {
+    for (const context of CONTEXTS) {
+      const note = entry.within?.[context]?.note;
+      if (note) withinKeys.set(`${entry.id}\u0000${context}`, registerNote({ ...entry, id: `${entry.id}@${context}`, note }));
+    }
+  }
   const fits = (e: CatalogEntry, argCount?: number) => e.argCount === undefined || argCount === undefined || e.argCount === argCount;
   return {
     entries,
@@ -342,7 +372,11 @@ function buildCatalog(entries: CatalogEntry[], ignore: RawFile['ignore'], overri
       if (hit) return hit;
       return patterns.get(key)?.find((p) => p.regex.test(name) && fits(p.entry, argCount))?.entry;
     },
-    ignored: (key, name) => ignored[key].has(name),
+    ignored: (key, name) => ignored[key].exact.has(name) || ignored[key].patterns.some((r) => r.test(name)),
+    withinNote(entry, context) {
+      const key = withinKeys.get(`${entry.id}\u0000${context}`);
+      return key ? msg(`catalog.note.${key}`) : undefined;
+    },
     noteMessage: (entry) => msg(`catalog.note.${noteKeys.get(entry) ?? registerNote(entry)}`),
     diagMessage: (entry, name) => msg(`catalog.diag.${noteKeys.get(entry) ?? registerNote(entry)}`, { name }),
   };
@@ -379,7 +413,7 @@ export function loadCatalog(builtinYaml: string, override?: { path: string; text
       added.push({ ...patch, note: patch.note ?? { en: 'Declared in the workspace catalogue.', 'zh-cn': '在工作区目录中声明。' } });
     }
     entries = [...added, ...entries.map((e) => byId.get(e.id)!)];
-    for (const kind of ['functions', 'methods', 'modules'] as const) ignore[kind] = [...ignore[kind], ...user.ignore[kind]];
+    for (const kind of IGNORE_KEYS) ignore[kind] = [...ignore[kind], ...user.ignore[kind]];
   }
   return { catalog: buildCatalog(entries, ignore, override?.path), problems };
 }

@@ -9,6 +9,8 @@ import type { ModelSpec } from '../modelDir';
 import { TORCH_LIKE_SUPPORT } from './torchLikeSupport';
 import { CPP_SUPPORT } from './cpp/traits';
 import './cpp/messages';
+import { ONNX_CAPABILITIES } from './onnx/capabilities';
+import './onnx/messages';
 import './supportMessages';
 
 export type Target = 'torch-like' | 'cpp' | 'onnx';
@@ -27,7 +29,7 @@ export function refuseAll(code: string): CapabilityTable {
 const tables: Record<Target, CapabilityTable> = {
   'torch-like': TORCH_LIKE_SUPPORT,
   cpp: CPP_SUPPORT,
-  onnx: refuseAll('support.not-yet'),
+  onnx: ONNX_CAPABILITIES,
 };
 
 /** Called by a generator module (cpp/, onnx/) when it loads. Missing quirks stay as they were. */

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { generateV3, routerAllowListEdit, useSyntax, type GenerateOptions, type GeneratedV3File } from '../../core/generate';
+import { generateOnnx, type GeneratedOnnxFile } from '../../core/generate/onnx';
 import { formatMessage, toLocale, type Message } from '../../core/i18n';
 import { readModelFolder, type Finding, type Problem, type ReadResult } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
@@ -93,4 +94,23 @@ export async function buildPreviewEdit(modelDir: string, options: GenerateOption
     }
   }
   return { edit, files: generated.files, problems, findings: result.findings, routerPath, routerNewText };
+}
+
+/** The ONNX (TPU) target's files as a WorkspaceEdit whose entries need confirmation. */
+export function buildOnnxPreviewEdit(read: ReadResult, outDir: string, seqLength: number, needsConfirmation = true): { edit: vscode.WorkspaceEdit; files: GeneratedOnnxFile[]; problems: Problem[] } {
+  const problems: Problem[] = [...read.problems.filter((p) => p.severity === 'error')];
+  const edit = new vscode.WorkspaceEdit();
+  if (!read.spec || problems.length) return { edit, files: [], problems };
+  const generated = generateOnnx(read.spec, { outDir, seqLength, locale: toLocale(vscode.env.language) });
+  problems.push(...generated.problems);
+  const replaces = vscode.l10n.t('replaces the existing file');
+  const creates = vscode.l10n.t('new file');
+  for (const file of generated.files) {
+    edit.createFile(
+      vscode.Uri.file(file.path),
+      { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
+      { needsConfirmation, label: file.name, description: `${text(file.description)} (${fs.existsSync(file.path) ? replaces : creates})` },
+    );
+  }
+  return { edit, files: generated.files, problems };
 }

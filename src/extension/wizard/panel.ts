@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { MODEL_TYPE_PATTERN, validateModelType } from '../../core/generate';
 import { SAFE_NAME } from '../../core/generate/python';
 import { supportFor } from '../../core/generate/support';
-import { initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
+import { DEFAULT_WIZARD_SEQ_LENGTH, initialState, isFromWebview, isWizardState, type FromWebview, type TargetChoice, type ToWebview, type WizardState } from '../../webview/protocol';
+import { MAX_SEQ_LENGTH } from '../../core/generate/onnx';
 import { readWithProgress, routerPathFor, text } from './edit';
 import { targetById, targetKindViews } from './targets';
 import { wizardStrings } from './strings';
@@ -208,7 +209,11 @@ export class WizardPanel {
     if (!sourceDir || !outDir || !this.allowedSources.has(sourceDir) || !this.allowedTargets.has(outDir)) {
       return this.post({ type: 'error', message: vscode.l10n.t('Pick a model folder and a target first.') });
     }
-    const invalid = validateModelType(options.modelType);
+    const seqLength = options.seqLength ?? DEFAULT_WIZARD_SEQ_LENGTH;
+    if (options.target === 'onnx' && (!Number.isInteger(seqLength) || seqLength < 1 || seqLength > MAX_SEQ_LENGTH)) {
+      return this.post({ type: 'error', message: vscode.l10n.t('Use a whole number from 1 to 32768.') });
+    }
+    const invalid = options.target === 'onnx' ? undefined : validateModelType(options.modelType);
     if (invalid) return this.post({ type: 'error', message: text(invalid.message) });
     const target = targetById(options.target);
     if (!target || (target.versions.length && !target.versions.includes(options.mindieVersion))) {
@@ -220,11 +225,11 @@ export class WizardPanel {
       return this.post({ type: 'error', message: vscode.l10n.t('Check the options: layer names are dotted identifiers, the threshold a positive whole number.') });
     }
     this.state.options = options;
-    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: target.id === 'torch-like' ? 5 : 7, modelType: options.modelType } }) });
+    this.post({ type: 'busy', message: text({ code: 'generate.progress', args: { count: ({ 'torch-like': 5, cpp: 7, onnx: 2 } as Record<string, number>)[target.id] ?? 5, modelType: options.modelType } }) });
     const addToRouter = target.id === 'torch-like' && options.addToRouter && !!routerPathFor(outDir);
     const read = await readWithProgress(sourceDir);
-    const built = await target.build({ sourceDir, outDir, modelType: options.modelType, version: options.mindieVersion, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined, addToRouter, read });
-    const problems = built.problems.filter((p) => p.code.startsWith('generate.') || p.code.startsWith('cpp.') || p.severity === 'error');
+    const built = await target.build({ sourceDir, outDir, modelType: options.modelType, version: options.mindieVersion, embeddingParallelThreshold: options.embeddingParallelThreshold, fallbackLayers, lmHead: lmHead || undefined, seqLength, addToRouter, read });
+    const problems = built.problems.filter((p) => p.code.startsWith('generate.') || p.code.startsWith('cpp.') || p.code.startsWith('onnx.') || p.severity === 'error');
     if (!built.files.length) {
       this.state.preview = { applied: false, files: [], problems: problems.map((p) => ({ severity: p.severity, code: p.code, message: text(p.message), hint: p.hint && text(p.hint) })) };
       this.state.step = 4;

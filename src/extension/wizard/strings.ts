@@ -4,7 +4,7 @@ import type { StringKey } from '../../webview/protocol';
 /** The webview's text, localized here (vscode.l10n.t; Chinese in l10n/bundle.l10n.zh-cn.json). */
 export function wizardStrings(): Record<StringKey, string> {
   return {
-    title: vscode.l10n.t('Migrate Model to MindIE-LLM'),
+    title: vscode.l10n.t('Migrate a Model: MindIE-LLM (torch-like, C++) or ONNX for TPU'),
     step1: vscode.l10n.t('Source'),
     step2: vscode.l10n.t('What we found'),
     step3: vscode.l10n.t('Target'),
@@ -42,6 +42,9 @@ export function wizardStrings(): Record<StringKey, string> {
     cannotGenerate: vscode.l10n.t('The folder has errors (see Problems): nothing can be generated from it.'),
     targetKind: vscode.l10n.t('What to generate'),
     mindieVersion: vscode.l10n.t('MindIE-LLM version'),
+    seqLength: vscode.l10n.t('Sequence length'),
+    seqLengthHelp: vscode.l10n.t('The static length of the exported blocks (TPU-MLIR compile.sh --seq_length).'),
+    invalidSeqLength: vscode.l10n.t('Use a whole number from 1 to 32768.'),
     nextSteps: vscode.l10n.t('Next steps'),
   };
 }

@@ -11,7 +11,9 @@ import type { Message } from '../../core/i18n';
 import { readModelFolder, type Problem, type ReadResult } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
 import type { TargetKindView } from '../../webview/protocol';
-import { buildPreviewEdit, text } from './edit';
+import { DEFAULT_SEQ_LENGTH } from '../../core/generate/onnx';
+import { msg } from '../../core/i18n';
+import { buildOnnxPreviewEdit, buildPreviewEdit, text } from './edit';
 
 export interface TargetBuildArgs {
   sourceDir: string;
@@ -24,6 +26,8 @@ export interface TargetBuildArgs {
   embeddingParallelThreshold?: number;
   fallbackLayers?: string[];
   lmHead?: string;
+  /** ONNX options. */
+  seqLength?: number;
   addToRouter: boolean;
   read?: ReadResult;
   needsConfirmation?: boolean;
@@ -44,6 +48,8 @@ export interface WizardTarget {
   label(): string;
   description(): string;
   versions: readonly string[];
+  /** Extra option fields the Target step shows (see TargetKindView.fields). */
+  fields?: readonly string[];
   build(args: TargetBuildArgs): Promise<TargetBuild>;
 }
 
@@ -92,12 +98,29 @@ const cpp: WizardTarget = {
   },
 };
 
-export const WIZARD_TARGETS: readonly WizardTarget[] = [torchLike, cpp];
+/** The TPU route: export_onnx.py + README.md in <folder>/<model folder>-onnx/. */
+const onnx: WizardTarget = {
+  id: 'onnx',
+  label: () => vscode.l10n.t('ONNX for TPU (per-block export script)'),
+  description: () => vscode.l10n.t('export_onnx.py and README.md go to <folder>/<model folder>-onnx/. Run the script in a Python with torch and transformers; it writes embedding, lm_head and one prefill and one decode block per layer for TPU-MLIR.'),
+  versions: [],
+  fields: ['seqLength'],
+  async build(a) {
+    const read = a.read ?? (await readModelFolder(nodeFileReader, a.sourceDir));
+    const seqLength = a.seqLength ?? DEFAULT_SEQ_LENGTH;
+    const built = buildOnnxPreviewEdit(read, path.join(a.outDir, `${path.basename(a.sourceDir)}-onnx`), seqLength, a.needsConfirmation ?? true);
+    const script = built.files.find((f) => f.name === 'export_onnx.py');
+    const nextSteps = script ? [msg('onnx.next.run', { script: script.path, modelDir: a.sourceDir, seqLength }), msg('onnx.next.compile', { seqLength })] : [];
+    return { ...built, nextSteps };
+  },
+};
+
+export const WIZARD_TARGETS: readonly WizardTarget[] = [torchLike, cpp, onnx];
 
 export function targetById(id: string): WizardTarget | undefined {
   return WIZARD_TARGETS.find((t) => t.id === id);
 }
 
 export function targetKindViews(): TargetKindView[] {
-  return WIZARD_TARGETS.map((t) => ({ id: t.id, label: t.label(), description: t.description(), versions: [...t.versions] }));
+  return WIZARD_TARGETS.map((t) => ({ id: t.id, label: t.label(), description: t.description(), versions: [...t.versions], ...(t.fields ? { fields: [...t.fields] } : {}) }));
 }

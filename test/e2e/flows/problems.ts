@@ -16,7 +16,7 @@ export const problemsFlow: Flow = {
     await shot('problems-panel');
     // Clicking an entry jumps to its line in the editor.
     await problems.locator('.monaco-list-row', { hasText: 'tanh' }).first().click();
-    await page.locator('.monaco-editor .view-line', { hasText: 'torch.tanh(logits' }).first().waitFor({ timeout: TIMEOUT });
+    await page.locator('.monaco-editor .view-line', { hasText: 'torch.tanh(attn_weights' }).first().waitFor({ timeout: TIMEOUT });
     await shot('jumped-to-line');
   },
 };

@@ -10,7 +10,7 @@ import { Flow, TIMEOUT, confirmAndApply, runCommand } from '../harness';
 export const wizardCppFlow: Flow = {
   name: 'wizard-cpp',
   async run({ page, workspace, shot }) {
-    await runCommand(page, 'Migrate Model to Torch-like Graph...');
+    await runCommand(page, 'Migrate Model...');
     await page.locator('.tabs-container .tab', { hasText: 'Migrate' }).first().waitFor({ timeout: TIMEOUT });
     const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     const candidate = view.locator('[data-testid="source-candidate"]', { hasText: 'tiny_qwen2' });

@@ -26,6 +26,57 @@ export const INPUT_SOURCES: Record<string, string> = {
 };
 const suffix = (name: string) => name.split('.').pop() ?? name;
 
+/** Name of the pure-Python module holding the row map of a KV-grouped qkv (no imports: testable alone). */
+export const GROUPED_QKV_MODULE = 'grouped_qkv';
+
+/**
+ * internlm2's `wqkv` rows -> [q; k; v] of one rank. Sharding mirrors MindIE's
+ * Weights.get_tensor_col_packed_qkv_gqa for a [q; k; v] tensor (q heads split evenly over the ranks,
+ * KV heads over min(world, kv) ranks), so the C++ base receives what it receives for phi3's qkv_proj.
+ */
+export function groupedQkvPy(header: string): string {
+  return `${header}
+# No imports: the row map is plain integer arithmetic, checked on its own.
+
+
+def grouped_qkv_rank_rows(num_heads, num_kv_heads, head_dim, world_size, rank):
+    """Rows of a KV-grouped qkv weight that this rank holds, ordered [q; k; v].
+
+    The checkpoint stores, for each KV group g: (num_heads // num_kv_heads) query heads, then key head g,
+    then value head g, each head_dim rows. Query head h belongs to group h // (num_heads // num_kv_heads),
+    as in the model's own rearrange "(h gs d)". The C++ base splits [q; k; v] in order.
+    """
+    if num_kv_heads <= 0 or num_heads % num_kv_heads:
+        raise ValueError(f"{num_heads} attention heads do not split into {num_kv_heads} KV groups")
+    if num_heads % world_size:
+        raise ValueError(f"{num_heads} attention heads do not split over {world_size} ranks")
+    if num_kv_heads % world_size and world_size % num_kv_heads:
+        raise ValueError(f"{num_kv_heads} KV heads do not split over (or repeat across) {world_size} ranks")
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
+    group = num_heads // num_kv_heads
+    slots = group + 2
+
+    def head_rows(kv_head, slot):
+        start = (kv_head * slots + slot) * head_dim
+        return list(range(start, start + head_dim))
+
+    q_per_rank = num_heads // world_size
+    kv_ranks = min(world_size, num_kv_heads)
+    kv_per_rank = num_kv_heads // kv_ranks
+    kv_first = (rank * kv_ranks // world_size) * kv_per_rank
+    kv_heads = range(kv_first, kv_first + kv_per_rank)
+    rows = []
+    for h in range(rank * q_per_rank, (rank + 1) * q_per_rank):
+        rows += head_rows(h // group, h % group)
+    for g in kv_heads:
+        rows += head_rows(g, group)
+    for g in kv_heads:
+        rows += head_rows(g, group + 1)
+    return rows
+`;
+}
+
 export function modelingPy(plan: CppPlan, header: string, className: string): string {
   const n = plan.names;
   const packedQkv = n.qkv.length === 1;
@@ -45,10 +96,15 @@ def _fold_plus_one(norm):
   const fold = (expr: string) => (plan.plusOneNorm ? `\n        _fold_plus_one(${expr})` : '');
   return `${header}
 
-from torch import nn
+${plan.groupedQkv ? 'import torch\n' : ''}from torch import nn
 
 from atb_llm.models.base.modeling import FlashAttention, FlashLayer, MLP
-from atb_llm.utils.layers import ${normCls}, TensorEmbedding
+from atb_llm.utils.layers import ${normCls}, TensorEmbedding${
+    plan.groupedQkv
+      ? `, TensorParallelColumnLinear, get_linear
+from .${GROUPED_QKV_MODULE} import grouped_qkv_rank_rows`
+      : ''
+  }
 
 # Checkpoint names (from the weights of the model folder).
 ROOT = ${q(n.root)}
@@ -68,13 +124,38 @@ class ${className}Attention(FlashAttention):
     def __init__(self, prefix, config, weights, layer_prefix):
         super().__init__(prefix, config, weights)
         self.head_size = ${plan.headDim}
-        # ${packedQkv ? `\`${n.qkv[0]}\` holds [q; k; v] in order: loaded packed, split per rank.` : 'Separate q, k, v; WeightWrapper packs them per layer when the checkpoint allows.'}
+        # ${plan.groupedQkv ? `\`${n.qkv[0]}\` holds q/k/v rows per KV group: load_qkv_weights below reorders them.` : packedQkv ? `\`${n.qkv[0]}\` holds [q; k; v] in order: loaded packed, split per rank.` : 'Separate q, k, v; WeightWrapper packs them per layer when the checkpoint allows.'}
         self.qkv_names = [${qkvNames}]
         self.qkv_bias = ${pyLiteral(plan.qkvBias)}
         self.dense_name = f"{self.prefix}.{O_PROJ}"
         self.pack_name = f"{self.prefix}.query_key_value"
         self.norm_name = f"{layer_prefix}.{INPUT_NORM}"
         self.load_weights()${
+          plan.groupedQkv
+            ? `
+
+    def load_qkv_weights(self, **kwargs):
+        # \`${n.qkv[0]}\` interleaves q/k/v per KV group; the C++ base splits [q; k; v] in order, so this
+        # rank's rows are picked in that order (float weights only: quantized scales are grouped too).
+        if self.config.quantize:
+            raise ValueError(f"{self.qkv_names[0]}: the KV-grouped qkv is de-interleaved for float weights only")
+        group = self.weights.process_group
+        rows = grouped_qkv_rank_rows(self.num_heads, self.num_kv_heads, self.head_size, group.size(), group.rank())
+
+        def pick(tensor):
+            if tensor.shape[0] != (self.num_heads + 2 * self.num_kv_heads) * self.head_size:
+                raise ValueError(f"{self.qkv_names[0]}: {tensor.shape[0]} rows, expected (heads + 2 KV heads) x head dim")
+            return tensor.index_select(0, torch.tensor(rows, dtype=torch.long, device=tensor.device))
+
+        weight = pick(self.weights.get_tensor(f"{self.qkv_names[0]}.weight"))
+        bias = pick(self.weights.get_tensor(f"{self.qkv_names[0]}.bias")) if self.qkv_bias else None
+        linear = get_linear(
+            weight, bias, self.config.quantize, inter_type=self.config.torch_dtype, prefixes=[self.qkv_names[0]],
+            num_linear_before_pack=3, tensor_parallel_dim=0, align_size=self.head_size,
+        )
+        setattr(self, "query_key_value", TensorParallelColumnLinear(linear))`
+            : ''
+        }${
           qkNorm
             ? `
         self.q_norm = RMSNorm(prefix=f"{self.prefix}.${n.qNorm}", weights=weights, eps=NORM_EPS)
@@ -143,6 +224,24 @@ export function flashCausalPy(plan: CppPlan, header: string, className: string):
         medium = (wavelen >= high_wavelen) & (wavelen <= low_wavelen)
         inv_freq = torch.where(medium, blended, scaled)`
         : '';
+  const limit = plan.seqLimit;
+  const limitConst = limit
+    ? `
+# The C++ base graph attends to every cached token with plain rope. This model equals it only while
+# every position is below MAX_EXACT_POSITIONS:
+${limit.why.map((w) => `# - ${w}.`).join('\n')}
+# Longer sequences are refused rather than computed differently.
+MAX_EXACT_POSITIONS = ${limit.positions}`
+    : '';
+  const limitCheck = limit
+    ? `        positions = int(position_ids.max()) + 1
+        if positions > MAX_EXACT_POSITIONS or max_seq_len > MAX_EXACT_POSITIONS:
+            raise ValueError(
+                f"{CPP_MODEL_NAME} is exact up to {MAX_EXACT_POSITIONS} positions (see MAX_EXACT_POSITIONS); "
+                f"this batch reaches {max(positions, max_seq_len)}: lower max_seq_len / the input length"
+            )
+`
+    : '';
   return `${header}
 
 import json
@@ -178,7 +277,7 @@ WEIGHT_COUNT_PER_LAYER = ${plan.weights.perLayer}
 WEIGHT_COUNT_FINAL_NORM = ${plan.weights.finalNorm}
 WEIGHT_COUNT_LM_HEAD = ${plan.weights.lmHead}
 # set_param keys that hold one row per layer.
-PER_LAYER_KEYS = (${perLayerKeys.map(q).join(', ')},)
+PER_LAYER_KEYS = (${perLayerKeys.map(q).join(', ')},)${limitConst}
 
 
 class Flash${className}ForCausalLM(FlashForCausalLM):
@@ -294,7 +393,7 @@ ${paramLines(plan.params, '            ')}
         lm_head_indices: Optional[torch.Tensor] = None,
         **kwargs
     ):
-        if self.cos_embed is None:
+${limitCheck}        if self.cos_embed is None:
             self.init_cos_sin_table(self.max_position_embeddings, self.dtype, self.device)
         if is_prefill:
             attention_mask = self.attn_mask.get_attn_mask(self.max_base_len, self.dtype, self.device)

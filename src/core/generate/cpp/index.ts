@@ -11,7 +11,7 @@ import { pyCapitalize } from '../python';
 import { configFile, routerFile, type TemplateContext } from '../templates';
 import { validateModelType, GENERATOR_VERSION } from '../index';
 import { emitCpp } from './emitCpp';
-import { flashCausalPy, initPy, modelingPy } from './emitPython';
+import { flashCausalPy, groupedQkvPy, GROUPED_QKV_MODULE, initPy, modelingPy } from './emitPython';
 import { DEFAULT_MINDIE_VERSION, VERSION_FACTS, type MindieVersion } from './mindie';
 import { planCpp, type CppPlan } from './plan';
 import type { AtbModelFacts } from './atbReader';
@@ -90,6 +90,7 @@ export function generateCpp(spec: ModelSpec, options: CppGenerateOptions): CppRe
   const py = `${PY_MODELS_DIR}/${modelType}`;
   add(`${py}/flash_causal_${modelType}.py`, flashCausalPy(plan, header, className), msg('cpp.file.flash', { className, name: plan.registeredName }));
   add(`${py}/modeling_${modelType}.py`, modelingPy(plan, header, className), msg('cpp.file.modeling', { className }));
+  if (plan.groupedQkv) add(`${py}/${GROUPED_QKV_MODULE}.py`, groupedQkvPy(header), msg('cpp.file.grouped-qkv'));
   add(`${py}/config_${modelType}.py`, configFile(ctx), msg('generate.file.config', { className }));
   add(`${py}/router_${modelType}.py`, routerFile(ctx), msg('generate.file.router', { className }));
   add(`${py}/__init__.py`, initPy(plan, header), msg('generate.file.init'));
@@ -97,6 +98,9 @@ export function generateCpp(spec: ModelSpec, options: CppGenerateOptions): CppRe
   const problems: Problem[] = [];
   for (const t of plan.traits) {
     problems.push({ severity: 'info', code: `cpp.implemented.${t.id}`, message: msg('cpp.implemented', { trait: t.id, detail: t.detail ?? '' }) });
+  }
+  if (plan.seqLimit) {
+    problems.push({ severity: 'warning', code: 'cpp.seq-limit', message: msg('cpp.seq-limit', { positions: plan.seqLimit.positions, detail: plan.seqLimit.details.join('; ') }) });
   }
   if (spec.modelType && modelType !== spec.modelType) {
     problems.push({ severity: 'warning', code: 'generate.model-type-differs', message: msg('generate.model-type-differs', { modelType, configType: spec.modelType }) });
@@ -138,6 +142,9 @@ export function generateCallerForAtb(spec: ModelSpec, facts: AtbModelFacts, opti
   if (!base.plan) return base;
   const problems: Problem[] = facts.missing.map((m) => ({ severity: 'error', code: 'atb.reader.missing', message: m }));
   for (const note of facts.notes) problems.push({ severity: 'info', code: 'atb.reader.note', message: note });
+  // Whether a given C++ model splits `wqkv` per KV group itself (splitWithStride in its layer) or reads
+  // [q; k; v] is not in the model files the reader sees: de-interleaving for the wrong one is silently wrong.
+  if (base.plan.groupedQkv) problems.push({ severity: 'error', code: 'atb.reader.missing', message: msg('atb.reader.grouped-qkv', { file: facts.cppFile, name: base.plan.names.qkv[0] }) });
   const reads = new Map(facts.keys.map((k) => [k.key, k]));
   const params = base.plan.params.filter((p) => {
     const k = reads.get(p.key);

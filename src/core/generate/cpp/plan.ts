@@ -64,6 +64,13 @@ export interface CppPlan {
   /** Baichuan2's NormHead: normalise each vocab row of the head weight. */
   normHead: boolean;
   qkvBias: boolean;
+  /** internlm2's `wqkv`: rows per KV group (q heads, one k, one v); the modeling de-interleaves them. */
+  groupedQkv: boolean;
+  /**
+   * Positions up to which the base graph (full attention, plain rope) equals the model; the Python
+   * refuses longer sequences. Set for a sliding window wider than nothing and for dynamic NTK rope.
+   */
+  seqLimit?: { positions: number; why: string[]; details: string[] };
 }
 
 export interface PlanRefusal {
@@ -105,6 +112,7 @@ export function planCpp(spec: ModelSpec, modelType: string, version: MindieVersi
   const unsafe = Object.values(names).flat().find((n) => n !== undefined && !SAFE_NAME.test(n));
   // A layer without a pre-MLP norm (parallel residual, post-norm) is refused by its quirk; never emit an empty name.
   if (unsafe !== undefined) refusals.push({ code: 'cpp.unsafe-name', message: msg('cpp.unsafe-name', { name: unsafe }) });
+  const limit = exactLimit(spec, traits, refusals);
   if (refusals.length) return { refusals };
 
   const has = (id: string) => traits.some((t) => t.id === id && t.status === 'implemented');
@@ -171,8 +179,54 @@ export function planCpp(spec: ModelSpec, modelType: string, version: MindieVersi
     plusOneNorm: has('norm-plus-one'),
     normHead: has('norm-head'),
     qkvBias: spec.qkvBias,
+    groupedQkv: has('grouped-qkv'),
+    seqLimit: limit,
   };
   return { plan, refusals: [] };
+}
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+
+/**
+ * Quirks the base graph equals only on short sequences get a position bound instead of a refusal;
+ * a quirk whose bound cannot be read, or a layout the de-interleave does not cover, is refused.
+ * Refusals keep the quirk's code (`cpp.refused.<id>`) with a more precise message.
+ */
+function exactLimit(spec: ModelSpec, traits: CppTrait[], refusals: PlanRefusal[]): CppPlan['seqLimit'] {
+  const detail = (id: string) => traits.find((t) => t.id === id && t.status === 'implemented')?.detail;
+  const bounds: { positions: number; why: string; detail: string }[] = [];
+  const grouped = detail('grouped-qkv');
+  if (grouped !== undefined) {
+    if (spec.quant) refusals.push({ code: 'cpp.refused.grouped-qkv', message: msg('cpp.grouped-qkv-quant', { detail: grouped }) });
+    else if (spec.numKvHeads <= 0 || spec.numHeads % spec.numKvHeads !== 0) refusals.push({ code: 'cpp.refused.grouped-qkv', message: msg('cpp.grouped-qkv-heads', { detail: grouped, heads: spec.numHeads, kv: spec.numKvHeads }) });
+  }
+  const window = detail('sliding-window');
+  if (window !== undefined) {
+    const key = spec.family.config?.slidingWindow?.key;
+    const w = key ? num(spec.config[key]) : undefined;
+    if (w === undefined) refusals.push({ code: 'cpp.refused.sliding-window', message: msg('cpp.no-bound', { detail: window }) });
+    // Token i attends j for i - j < window (or <= window in older code): with all positions below the window, every j <= i either way.
+    else bounds.push({ positions: w, why: `${window}: with every position below the window, windowed attention attends every earlier token, as the base graph does`, detail: window });
+  }
+  const dynamic = detail('rope-scaling-dynamic');
+  if (dynamic !== undefined) {
+    const s = spec.rope.scaling ?? {};
+    // The smallest stated context is safe for every convention: Qwen v1's use_dynamic_ntk keys off
+    // seq_length (2048 for Qwen-14B while max_position_embeddings is 8192), transformers' off max positions.
+    const candidates = [spec.maxPositions, num(s.original_max_position_embeddings), num(spec.config.original_max_position_embeddings), num(spec.config.seq_length)].filter((x): x is number => x !== undefined);
+    if (!candidates.length) refusals.push({ code: 'cpp.refused.rope-scaling-dynamic', message: msg('cpp.no-bound', { detail: dynamic }) });
+    // Dynamic NTK rescales the base only for sequences longer than the original context; up to it the tables are plain rope.
+    else bounds.push({ positions: Math.min(...candidates), why: `dynamic NTK rope (${dynamic}): up to the original context it uses the plain rope base`, detail: `dynamic NTK rope (${dynamic})` });
+  }
+  // Qwen v1's use_logn_attn scales queries by log_seq_length(key length) only past seq_length (it is
+  // not a catalogue quirk yet): up to seq_length it multiplies by 1, beyond it the base graph differs.
+  if (spec.config.use_logn_attn === true) {
+    const seq = num(spec.config.seq_length);
+    if (seq === undefined) refusals.push({ code: 'cpp.logn-no-bound', message: msg('cpp.no-bound', { detail: 'use_logn_attn' }) });
+    else bounds.push({ positions: seq, why: `use_logn_attn: queries are scaled only past seq_length = ${seq}`, detail: `use_logn_attn (seq_length = ${seq})` });
+  }
+  if (!bounds.length) return undefined;
+  return { positions: Math.min(...bounds.map((b) => b.positions)), why: bounds.map((b) => b.why), details: bounds.map((b) => b.detail) };
 }
 
 function ropeTable(spec: ModelSpec): RopeTable {
