@@ -171,6 +171,162 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
     }
   });
 
+  describe('plain Linear o_proj and MLP down (gptneox 20b rope / pa: one LinearParam for every linear)', () => {
+    for (const mode of MODES) {
+      it(`${mode}: o_proj and fc_out become RowParallelLinearV2 with their own quant op; QKV and fc_in stay INT8 Linears`, () => {
+        const r = ok(quantizeLayer(syntax, fixtureInput('plain-linear-row'), mode));
+        const cpp = r.files[0].contents;
+        assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+        const sparse = mode === 'w8a8sc';
+        const linears = added(mode, [['IN_QKV_WEIGHT', true], ['IN_FC_IN_WEIGHT', true], ['IN_DENSE_WEIGHT', true], ['IN_FC_OUT_WEIGHT', true]]);
+        assert.deepStrictEqual(r.report.addedTensors, [...linears, 'IN_HOLDER']);
+        assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 19 + linears.length + 1);
+        assert.strictEqual(constant(syntax, cpp, 'INTERMEDIATE_TENSOR_COUNT'), 12 + 2);
+        assert.strictEqual(constant(syntax, cpp, 'NODE_COUNT'), 11);
+        assert.strictEqual(enumEntries(syntax, cpp).filter((e) => e.startsWith('IN_')).length, 19 + linears.length + 1);
+        const lists = inputLists(syntax, cpp);
+        const idx = (w: string) => (sparse ? w + '_INDEX' : 'IN_HOLDER');
+        assert.deepStrictEqual(lists.get('qkvNode'), [['INTERMEDIATE_INPUT_NORM_OUT_QUANT', 'IN_QKV_WEIGHT', 'IN_QKV_BIAS', 'IN_QKV_WEIGHT_DEQSCALE', ...(sparse ? ['IN_QKV_WEIGHT_INDEX'] : [])]]);
+        assert.deepStrictEqual(lists.get('fcInNode'), [['INTERMEDIATE_POST_NORM_OUT_QUANT', 'IN_FC_IN_WEIGHT', 'IN_FC_IN_BIAS', 'IN_FC_IN_WEIGHT_DEQSCALE', ...(sparse ? ['IN_FC_IN_WEIGHT_INDEX'] : [])]]);
+        // The row helper quantizes the float attention / GELU output itself: 7 slots, bias and deqscale filled.
+        assert.deepStrictEqual(lists.get('denseNode'), [['INTERMEDIATE_ATTN_OUT', 'IN_DENSE_WEIGHT', 'IN_DENSE_BIAS', 'IN_DENSE_WEIGHT_DEQSCALE', idx('IN_DENSE_WEIGHT'), 'IN_HOLDER', 'IN_HOLDER']]);
+        assert.deepStrictEqual(lists.get('fcOutNode'), [['INTERMEDIATE_GELU_OUT', 'IN_FC_OUT_WEIGHT', 'IN_FC_OUT_BIAS', 'IN_FC_OUT_WEIGHT_DEQSCALE', idx('IN_FC_OUT_WEIGHT'), 'IN_HOLDER', 'IN_HOLDER']]);
+        for (const [v, stem] of [['denseParamV2', 'oProj'], ['fcOutParamV2', 'downProj']]) {
+          const f = fieldAssignments(syntax, cpp, v);
+          for (const k of ['isBias', 'isQuant', 'transposeB', 'quantParam.isQuantOp']) assert.strictEqual(f.get(k), 'true', `${v}.${k}`);
+          assert.strictEqual(f.get('isSparse'), sparse ? 'true' : undefined);
+          assert.strictEqual(f.get('quantParam.quantType'), 'atb::infer::QUANT_INT8');
+          assert.strictEqual(f.get('quantParam.inputScale'), `param.${stem}InputScale`);
+          assert.ok(cpp.includes(`atb_speed::common::RowParallelLinearV2(${v}, &`), v);
+        }
+        assert.ok(!/CREATE_OPERATION\(linearParam, &(denseNode|fcOutNode)/.test(cpp), 'no plain Linear left on the float inputs');
+        assert.strictEqual(identifierCount(syntax, cpp, 'linearParam'), sparse ? 3 : 5, 'the shared param still serves QKV and fc_in');
+        assert.strictEqual(fieldAssignments(syntax, cpp, 'layerNormParam').get('normParam.quantType'), 'atb::infer::QUANT_INT8');
+        assert.ok(cpp.includes('#include "layers/parallel_layer_v2.h"'));
+        assert.deepStrictEqual(structFields(syntax, r.files[1].contents, 'QuantNeoxStyleLayerParam'.replace('Quant', mode === 'w8a8' ? 'Quant' : 'SparseQuant')).slice(-4), ['oProjInputScale', 'oProjInputOffset', 'downProjInputScale', 'downProjInputOffset']);
+      });
+    }
+    it('refuses a plain linear whose param sets transposeA, naming the node and the field', () => {
+      const input = fixtureInput('plain-linear-row');
+      const cppText = input.cppText.replace('atb::infer::LinearParam linearParam;', 'atb::infer::LinearParam linearParam;\n    linearParam.transposeA = true;');
+      assert.notStrictEqual(cppText, input.cppText);
+      const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8');
+      assert.ok(!outcome.ok);
+      assert.strictEqual(outcome.refusal.code, 'quantize.plain-linear-param');
+      assert.ok(formatMessage(outcome.refusal.message).includes('denseNode') && formatMessage(outcome.refusal.message).includes('transposeA'));
+    });
+  });
+
+  describe('one norm for attention and MLP, shared MlpLayer helper (falcon 7b; falcon 40b has its own copy)', () => {
+    for (const mode of MODES) {
+      it(`${mode}: the norm quantizes once for QKV and MLP; MlpLayer becomes the un-gated MlpGateLayerV2`, () => {
+        const r = ok(quantizeLayer(syntax, fixtureInput('mlp-layer-one-norm'), mode));
+        const cpp = r.files[0].contents;
+        assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+        const sparse = mode === 'w8a8sc';
+        const linears = added(mode, [['IN_QKV_WEIGHT', false], ['IN_DENSE_WEIGHT', false], ['IN_MLP_UP_WEIGHT', false], ['IN_MLP_DOWN_WEIGHT', false]]);
+        assert.deepStrictEqual(r.report.addedTensors, [...linears, 'IN_HOLDER']);
+        assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 13 + linears.length + 1);
+        assert.strictEqual(constant(syntax, cpp, 'INTERNAL_TENSOR_COUNT'), 9 + 1, 'one int8 output for the one norm');
+        assert.strictEqual(constant(syntax, cpp, 'NODE_COUNT'), 8);
+        const lists = inputLists(syntax, cpp);
+        assert.deepStrictEqual(lists.get('normNode'), [['IN_HIDDEN_STATES', 'IN_NORM_WEIGHT', 'IN_NORM_BIAS']]);
+        assert.deepStrictEqual(lists.get('qkvNode')![0].slice(0, 4), ['INTERNAL_NORM_OUT_QUANT', 'IN_QKV_WEIGHT', 'IN_QKV_WEIGHT_BIAS', 'IN_QKV_WEIGHT_DEQSCALE']);
+        const mlp = lists.get('mlpNode')![0];
+        const h = (w: string) => (sparse ? w : 'IN_HOLDER');
+        assert.deepStrictEqual(mlp, [
+          'INTERNAL_NORM_OUT_QUANT', 'IN_MLP_UP_WEIGHT', 'IN_HOLDER', 'IN_MLP_DOWN_WEIGHT',
+          'IN_MLP_UP_WEIGHT_DEQSCALE', 'IN_HOLDER', 'IN_MLP_DOWN_WEIGHT_DEQSCALE',
+          'IN_MLP_UP_WEIGHT_BIAS', 'IN_HOLDER', 'IN_MLP_DOWN_WEIGHT_BIAS',
+          h('IN_MLP_UP_WEIGHT_INDEX'), 'IN_HOLDER', h('IN_MLP_DOWN_WEIGHT_INDEX'),
+          ...Array(6).fill('IN_HOLDER'),
+        ]);
+        const m = fieldAssignments(syntax, cpp, 'mlpParam');
+        for (const [k, v] of [['noGate', 'true'], ['isPack', 'false'], ['isQuant', 'true'], ['isBias', 'true'], ['commDownParam.rank', 'param.rank'], ['commDownParam.rankSize', 'param.rankSize'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_GELU'], ['quantUpParam.isQuantOp', 'false'], ['quantDownParam.inputScale', 'param.downProjInputScale']]) {
+          assert.strictEqual(m.get(k), v, k);
+        }
+        assert.ok(cpp.includes('atb_speed::common::MlpGateParamV2 mlpParam;') && cpp.includes('atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);'));
+        assert.ok(cpp.includes('#include "layers/mlp_gate_v2.h"') && !cpp.includes('layers/mlp.h'));
+        assert.deepStrictEqual(lists.get('denseNode')![0].slice(0, 4), ['INTERNAL_ATTN_OUT', 'IN_DENSE_WEIGHT', 'IN_DENSE_WEIGHT_BIAS', 'IN_DENSE_WEIGHT_DEQSCALE']);
+        assert.strictEqual(fieldAssignments(syntax, cpp, 'normParam').get('normParam.quantType'), 'atb::infer::QUANT_INT8');
+      });
+    }
+  });
+
+  describe("minigpt4's own packed FusionMlp (operation/fusion_mlp.h: packed gate-up, SWISH, down)", () => {
+    for (const mode of MODES) {
+      it(`${mode}: moves to MlpGateLayerV2 with isPack and SWISH, the packed weight in the up slot`, () => {
+        const r = ok(quantizeLayer(syntax, fixtureInput('fusion-mlp'), mode));
+        const cpp = r.files[0].contents;
+        assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+        const sparse = mode === 'w8a8sc';
+        const linears = added(mode, [['IN_QKVWEIGHT', false], ['IN_SELFOUTWEIGHT', false], ['IN_MLPGATEUPWEIGHT', false], ['IN_MLPDOWNWEIGHT', false]]);
+        assert.deepStrictEqual(r.report.addedTensors, [...linears, 'IN_BETA', 'IN_HOLDER']);
+        assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 13 + linears.length + 2);
+        assert.strictEqual(constant(syntax, cpp, 'INTERMEDIATE_TENSOR_COUNT'), 10);
+        const lists = inputLists(syntax, cpp);
+        const h = (w: string) => (sparse ? w : 'IN_HOLDER');
+        assert.deepStrictEqual(lists.get('mlpNode'), [[
+          'INTERMIDATE_SELFNORMOUT', 'IN_MLPGATEUPWEIGHT', 'IN_HOLDER', 'IN_MLPDOWNWEIGHT',
+          'IN_MLPGATEUPWEIGHT_DEQSCALE', 'IN_HOLDER', 'IN_MLPDOWNWEIGHT_DEQSCALE',
+          'IN_MLPGATEUPWEIGHT_BIAS', 'IN_HOLDER', 'IN_MLPDOWNWEIGHT_BIAS',
+          h('IN_MLPGATEUPWEIGHT_INDEX'), 'IN_HOLDER', h('IN_MLPDOWNWEIGHT_INDEX'),
+          ...Array(6).fill('IN_HOLDER'),
+        ]]);
+        assert.deepStrictEqual(lists.get('selfNormNode'), [['INTERMIDATE_SELFRESIDUALOUT', 'IN_SELFOUTNORMWEIGHT', 'IN_BETA']]);
+        assert.deepStrictEqual(lists.get('selfOutLinearNode')![0].slice(0, 4), ['INTERMIDATE_SELFOUT', 'IN_SELFOUTWEIGHT', 'IN_SELFOUTWEIGHT_BIAS', 'IN_SELFOUTWEIGHT_DEQSCALE']);
+        const m = fieldAssignments(syntax, cpp, 'mlpParam');
+        for (const [k, v] of [['isPack', 'true'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_SWISH'], ['isQuant', 'true'], ['quantUpParam.isQuantOp', 'false'], ['quantDownParam.isQuantOp', 'true']]) assert.strictEqual(m.get(k), v, k);
+        assert.ok(!m.has('noGate'));
+        assert.strictEqual(identifierCount(syntax, cpp, 'selfOutLinearParam'), 0, 'the o_proj LinearParam nothing else used is gone');
+        assert.strictEqual(fieldAssignments(syntax, cpp, 'selfOutLinearParamV2').get('isQuant'), 'true');
+        assert.ok(cpp.includes('atb_speed::common::MlpGateParamV2 mlpParam;') && cpp.includes('atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);'));
+        assert.ok(cpp.includes('#include "layers/mlp_gate_v2.h"') && !cpp.includes('#include "models/minigpt4/operation/fusion_mlp.h"'));
+      });
+    }
+    it('a FusionMlp of the same name from another header is not assumed to mean the same: refused', () => {
+      const input = fixtureInput('fusion-mlp');
+      const cppText = input.cppText.replace('#include "models/minigpt4/operation/fusion_mlp.h"', '#include "models/other/operation/fusion_mlp.h"');
+      assert.notStrictEqual(cppText, input.cppText);
+      const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8');
+      assert.ok(!outcome.ok);
+      assert.strictEqual(outcome.refusal.code, 'quantize.model-local-op');
+      assert.ok(formatMessage(outcome.refusal.message).includes('mlpNode'));
+    });
+  });
+
+  describe('several MLP nodes (vlmo 2b encoder: text and image MLPs, each behind its own norm)', () => {
+    it('refuses naming every MLP node instead of calling it ambiguous', () => {
+      const input = fixtureInput('layernorm');
+      const cppText = input.cppText
+        .replace('    atb::Node &mlpNode = opGraph.nodes.at(nodeId++);', '    atb::Node &mlpNode = opGraph.nodes.at(nodeId++);\n    atb::Node &imageMlpNode = opGraph.nodes.at(nodeId++);')
+        .replace('    atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);', '    atb_speed::common::MlpGateLayerV2(mlpParam, &mlpNode.operation);\n    atb_speed::common::MlpGateParamV2 imageMlpParam;\n    atb_speed::common::MlpGateLayerV2(imageMlpParam, &imageMlpNode.operation);\n    imageMlpNode.inTensorIds = {INTERMIDATE_POSTATTNLAYERNORMOUT};');
+      assert.strictEqual(cppText.split('imageMlpNode').length, 4);
+      const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8sc');
+      assert.ok(!outcome.ok);
+      assert.strictEqual(outcome.refusal.code, 'quantize.several-mlps');
+      assert.ok(formatMessage(outcome.refusal.message).includes('mlpNode, imageMlpNode'), formatMessage(outcome.refusal.message));
+    });
+  });
+
+  describe('unrolled MLP whose down projection is a plain Linear (gate, up, swish, mul, down)', () => {
+    it('gate and up read the norm\'s int8 output; down becomes the row helper; shared param kept for gate/up', () => {
+      const r = ok(quantizeLayer(syntax, fixtureInput('unrolled-mlp'), 'w8a8'));
+      const cpp = r.files[0].contents;
+      assert.deepStrictEqual(syntaxErrors(syntax, cpp), []);
+      assert.deepStrictEqual(r.report.addedTensors, [
+        ...added('w8a8', [['IN_QKV_WEIGHT', false], ['IN_MLP_GATE_WEIGHT', false], ['IN_MLP_UP_WEIGHT', false], ['IN_SELF_OUT_LINEAR_WEIGHT', false], ['IN_MLP_DOWN_WEIGHT', false]]),
+        'IN_BETA',
+      ]);
+      assert.strictEqual(constant(syntax, cpp, 'IN_TENSOR_COUNT'), 15 + 11);
+      const lists = inputLists(syntax, cpp);
+      assert.deepStrictEqual(lists.get('downLinearNode'), [['INTERMEDIATE_MUL_OUT', 'IN_MLP_DOWN_WEIGHT', 'IN_MLP_DOWN_WEIGHT_BIAS', 'IN_MLP_DOWN_WEIGHT_DEQSCALE', 'IN_HOLDER', 'IN_HOLDER', 'IN_HOLDER']]);
+      assert.deepStrictEqual(lists.get('gateLinearNode'), [['INTERMEDIATE_SELF_NORM_OUT', 'IN_MLP_GATE_WEIGHT', 'IN_MLP_GATE_WEIGHT_BIAS', 'IN_MLP_GATE_WEIGHT_DEQSCALE']]);
+      assert.strictEqual(fieldAssignments(syntax, cpp, 'downLinearParamV2').get('quantParam.inputScale'), 'param.downProjInputScale');
+      assert.strictEqual(fieldAssignments(syntax, cpp, 'mlpLinearParam').get('hasBias'), 'true');
+    });
+  });
+
   describe('packed V1 MLP (internlm 20b / llama_pa paged: MlpGateLayer with isPack and 3 inputs)', () => {
     it('moves it to MlpGateLayerV2 with the packed gate-up weight in the up slot and the gate slot empty', () => {
       const input = fixtureInput('v1-helper');

@@ -227,7 +227,6 @@ const CONVERTS: Converts[] = [
 ];
 
 const REFUSES: { case: string; code: string; w8a8sc?: boolean }[] = [
-  { case: 'unrolled-mlp', code: 'quantize.unrolled-mlp' },
   { case: 'mixed-branches', code: 'quantize.mixed-branches' },
   { case: 'new-style', code: 'quantize.new-style' },
   { case: 'already-quantized', code: 'quantize.already-quantized' },
@@ -235,7 +234,7 @@ const REFUSES: { case: string; code: string; w8a8sc?: boolean }[] = [
 ];
 
 /** Fixtures whose expectations (no IN_BETA, folded nodes, model-local slots) live in quantize-more-shapes.test.ts. */
-const MORE_SHAPES = ['layernorm', 'anti-outlier', 'telechat-helper'];
+const MORE_SHAPES = ['layernorm', 'anti-outlier', 'telechat-helper', 'unrolled-mlp', 'plain-linear-row', 'mlp-layer-one-norm', 'fusion-mlp'];
 
 const PREFIX: Record<QuantMode, string> = { w8a8: 'Quant', w8a8sc: 'SparseQuant' };
 const GUARD_PREFIX: Record<QuantMode, string> = { w8a8: 'QUANT_', w8a8sc: 'SPARSE_QUANT_' };

@@ -83,12 +83,12 @@ describe('atb-migrate transform (CLI, in-process)', function () {
   });
 
   it('a refused layer: exit 1, the reason with its code on stderr, nothing written', async () => {
-    copyCase('unrolled-mlp', tmp);
+    copyCase('mixed-branches', tmp);
     const before = tree(tmp);
-    const r = await cli(['-s', 'gpt_layer.cpp'], tmp);
+    const r = await cli(['-s', 'flash_attention_rope_layer.cpp'], tmp);
     assert.strictEqual(r.code, 1);
-    assert.ok(r.err.includes('[quantize.unrolled-mlp]'), r.err);
-    assert.ok(/gpt_layer\.cpp:\d+: refused/.test(r.err), 'file:line of the obstacle');
+    assert.ok(r.err.includes('[quantize.mixed-branches]'), r.err);
+    assert.ok(/flash_attention_rope_layer\.cpp:\d+: refused/.test(r.err), 'file:line of the obstacle');
     assert.deepStrictEqual(tree(tmp), before);
   });
 
@@ -119,7 +119,7 @@ describe('atb-migrate transform (CLI, in-process)', function () {
   it('folder mode: converts pairs, skips quant names and lone .cpp files with reasons, refuses the rest (exit 1)', async () => {
     copyCase('packed-rope', tmp);
     copyCase('already-quantized', tmp);
-    copyCase('unrolled-mlp', tmp, 'gpt_style_layer');
+    copyCase('mixed-branches', tmp, 'gpt_style_layer');
     fs.copyFileSync(path.join(FIXTURES, 'separate-qkv', 'flash_attention_layer.cpp'), path.join(tmp, 'lonely_layer.cpp'));
     fs.writeFileSync(path.join(tmp, 'notes.txt'), 'not a layer');
     const r = await cli(['-s', '.', '--json'], tmp);
@@ -132,8 +132,8 @@ describe('atb-migrate transform (CLI, in-process)', function () {
     assert.strictEqual(converted.addedTensors.length, 11);
     assert.deepStrictEqual(converted.counts.find((c: { name: string }) => c.name === 'IN_TENSOR_COUNT'), { name: 'IN_TENSOR_COUNT', before: 17, after: 28 });
     assert.ok(converted.renamed.some((x: { from: string; to: string }) => x.from === 'FlashAttentionRopeLayer' && x.to === 'QuantFlashAttentionRopeLayer'));
-    assert.deepStrictEqual(summary.refused.map((x: { input: string; code: string }) => [path.basename(x.input), x.code]), [['gpt_style_layer.cpp', 'quantize.unrolled-mlp']]);
-    assert.ok(summary.refused[0].message.includes('MLP'));
+    assert.deepStrictEqual(summary.refused.map((x: { input: string; code: string }) => [path.basename(x.input), x.code]), [['gpt_style_layer.cpp', 'quantize.mixed-branches']]);
+    assert.ok(summary.refused[0].message.includes('quantModel'));
     assert.deepStrictEqual(
       summary.skipped.map((s: { path: string; code: string }) => [path.basename(s.path), s.code]),
       [
@@ -146,11 +146,11 @@ describe('atb-migrate transform (CLI, in-process)', function () {
   });
 
   it('--json messages follow the locale', async () => {
-    copyCase('unrolled-mlp', tmp);
+    copyCase('mixed-branches', tmp);
     const r = await cli(['-s', '.', '--json'], tmp, 'zh-cn');
     const summary = JSON.parse(r.out);
-    assert.strictEqual(summary.refused[0].code, 'quantize.unrolled-mlp');
-    assert.ok(/展开的 MLP/.test(summary.refused[0].message));
+    assert.strictEqual(summary.refused[0].code, 'quantize.mixed-branches');
+    assert.ok(/运行时/.test(summary.refused[0].message), summary.refused[0].message);
   });
 
   it('broken inputs (truncated, binary, empty, missing .h): exit 1, a reason for each, nothing written', async () => {

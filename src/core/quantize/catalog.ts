@@ -137,6 +137,7 @@ export const V1_HELPERS: Record<string, string> = {
   RowParallelLinear: 'RowParallelLinearV2',
   ColumnParallelLinear: 'ColumnParallelLinearV2',
   MlpGateLayer: 'MlpGateLayerV2',
+  MlpLayer: 'MlpGateLayerV2',
 };
 
 /**
@@ -153,6 +154,8 @@ export interface V1Migration {
   fieldMoves: Record<string, string>;
   /** V1 input count -> V2 slot of each V1 input. */
   slotMaps: Record<number, number[]>;
+  /** Fields the V2 param needs to mean what the V1 helper did (MlpLayer: no gate, not packed). */
+  setFields?: [string, string][];
 }
 
 export const V1_MIGRATIONS: Record<string, V1Migration> = {
@@ -173,6 +176,21 @@ export const V1_MIGRATIONS: Record<string, V1Migration> = {
     // [x, up, gate, down(, biasUp, biasGate, biasDown)]; with isPack the V1 helper takes the packed
     // gate-up weight in the up slot and has no gate slot: [x, gateUp, down(, biasUp, biasDown)].
     slotMaps: { 3: [0, 1, 3], 4: [0, 1, 2, 3], 5: [0, 1, 3, 7, 9], 7: [0, 1, 2, 3, 7, 8, 9] },
+  },
+  /**
+   * `atb_speed::common::MlpLayer` (layers/mlp.h, falcon 7b) builds up Linear {false, transpose, isBias},
+   * activation, and a V1 RowParallelLinear down projection: what layers/mlp_gate_v2.cpp builds with
+   * noGate and not isPack (starcoder's float and quant layers use that un-gated V2 MLP). [x, up, down(,
+   * biasUp, biasDown)] land in the up/down weight and bias slots.
+   */
+  MlpLayer: {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'MlpParam',
+    paramV2: 'MlpGateParamV2',
+    header: ['layers/mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { rank: 'commDownParam.rank', rankSize: 'commDownParam.rankSize', rankRoot: 'commDownParam.rankRoot', hcclComm: 'commDownParam.hcclComm', transpose: 'transposeB' },
+    slotMaps: { 3: [0, 1, 3], 5: [0, 1, 3, 7, 9] },
+    setFields: [['noGate', 'true'], ['isPack', 'false']],
   },
 };
 export const HOLDER_ENTRY = 'IN_HOLDER';
@@ -199,13 +217,61 @@ export const MODEL_LOCAL_MIGRATIONS: Record<string, ModelLocalMigration> = {
     fieldMoves: V1_MIGRATIONS.MlpGateLayer.fieldMoves,
     slotMaps: { 6: [0, 1, 2, 3, 7, 8] },
   },
+  /**
+   * falcon 40b's own MlpLayer (models/falcon/40b/operation/mlp.h, mlp.cpp at the layer's commit) is the
+   * common MlpLayer plus a `backend` field for the down projection's RowParallelLinear.
+   */
+  'atb_speed::falcon_40b::MlpLayer': {
+    ...V1_MIGRATIONS.MlpLayer,
+    call: 'atb_speed::common::MlpGateLayerV2',
+    param: 'atb_speed::common::MlpGateParamV2',
+    header: ['models/falcon/40b/operation/mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { ...V1_MIGRATIONS.MlpLayer.fieldMoves, backend: 'commDownParam.backend' },
+  },
+  /**
+   * minigpt4's FusionMlp (models/minigpt4/operation/fusion_mlp.h/.cpp at the layer's commit): packed
+   * gate-up Linear {false, transpose, false}, split in two on the last dim, SWISH on the first half
+   * times the second, down Linear, no communication: MlpGateLayerV2 with isPack and SWISH builds that.
+   */
+  'atb_speed::llama_7b::FusionMlp': {
+    v2: 'MlpGateLayerV2',
+    paramV1: 'FusionMlpParam',
+    paramV2: 'MlpGateParamV2',
+    call: 'atb_speed::common::MlpGateLayerV2',
+    param: 'atb_speed::common::MlpGateParamV2',
+    header: ['models/minigpt4/operation/fusion_mlp.h', 'layers/mlp_gate_v2.h'],
+    fieldMoves: { transpose: 'transposeB' },
+    slotMaps: { 3: [0, 1, 3] },
+    setFields: [['isPack', 'true'], ['activationType', 'atb::infer::ActivationType::ACTIVATION_SWISH']],
+  },
 };
 
-/** The migration for a helper call, by its qualified name (model-local first, then shared V1). */
-export function migrationFor(qualified: string, creator: string): V1Migration | ModelLocalMigration | undefined {
+/**
+ * A plain Linear that no norm quantizes (gptneox 20b's o_proj and MLP down projection) becomes the
+ * shared row helper: layers/parallel_layer_v2.cpp builds, for isQuant with quantParam.isQuantOp and
+ * the default commParam.rankSize 1, exactly that linear preceded by its own quant op (ELEWISE_QUANT,
+ * int8 matmul with deqScale and bias, no communication). [x, w(, bias)] land in slots 0-2.
+ */
+export const PLAIN_LINEAR_TO_ROW: V1Migration & { call: string; paramType: string } = {
+  v2: 'RowParallelLinearV2',
+  paramV1: 'LinearParam',
+  paramV2: 'ParallelParamV2',
+  call: 'atb_speed::common::RowParallelLinearV2',
+  paramType: 'atb_speed::common::ParallelParamV2',
+  header: ['', 'layers/parallel_layer_v2.h'],
+  fieldMoves: {},
+  slotMaps: { 2: [0, 1], 3: [0, 1, 2] },
+};
+
+/**
+ * The migration for a helper call, by its qualified name (model-local first, then shared V1). A
+ * model-local entry applies only when the layer includes the header it was read from: another model
+ * may have a helper of the same name that means something else.
+ */
+export function migrationFor(qualified: string, creator: string, includes?: Set<string>): V1Migration | ModelLocalMigration | undefined {
   const q = qualified.replace(/^::/, '');
   const local = MODEL_LOCAL_MIGRATIONS[q] ?? MODEL_LOCAL_MIGRATIONS[`atb_speed::${q}`];
-  if (local) return local;
+  if (local) return !includes || includes.has(local.header[0]) ? local : undefined;
   return COMMON_HELPER_NAMESPACES.has(helperNamespace(qualified)) ? V1_MIGRATIONS[creator] : undefined;
 }
 

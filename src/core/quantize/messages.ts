@@ -30,6 +30,10 @@ export default registerMessages({
       'The anti-outlier Add node `{node}` is not taken with `opGraph.nodes.at(nodeId++)`: removing it would shift fixed node indices, so fold it into the norm by hand.',
     'quantize.model-local-op':
       'Node `{node}` runs {creator} on the weight {weight}: an operation built outside this layer, with no quant inputs, and no hand-written quant twin shows what quantizing it means, so the rewrite does not guess. Give that operation a quant version (or use the common RowParallelLinearV2 / MlpGateLayerV2) and convert again.',
+    'quantize.several-mlps':
+      'The layer has several MLP nodes ({nodes}), such as modality or expert MLPs with norms of their own: the rewrite quantizes one attention block and one MLP and does not guess which norm and scalars belong to which. Quantize it by hand, one MLP at a time, following the single-MLP output.',
+    'quantize.plain-linear-param':
+      'Node `{node}` is a plain Linear with a float input; it would become a RowParallelLinearV2 (which quantizes its own input), but its param {param} sets `{field}`, which that helper does not mean the same way. Quantize it by hand or make it a RowParallelLinearV2 first.',
     'quantize.float-input-linear':
       'Node `{node}` is a plain Linear reading the float tensor {input}, not the output of a quantizing norm: an INT8 linear there needs its own quant node, which the rewrite does not invent. Make it a RowParallelLinearV2 (it quantizes its own input) or quantize it by hand.',
     'quantize.unsupported-node':
@@ -90,6 +94,10 @@ export default registerMessages({
     'quantize.anti-outlier-node-index': '反离群 Add 节点 `{node}` 不是通过 `opGraph.nodes.at(nodeId++)` 取得的：删除它会打乱固定的节点下标，请手工把它合入 norm。',
     'quantize.model-local-op':
       '节点 `{node}` 对权重 {weight} 执行 {creator}：这是在本 layer 之外构建的算子，没有量化输入，也没有手写的量化版本说明如何量化它，因此改写不做猜测。请先为该算子提供量化版本（或改用通用的 RowParallelLinearV2 / MlpGateLayerV2）后再转换。',
+    'quantize.several-mlps':
+      '该 layer 有多个 MLP 节点（{nodes}），例如各自带 norm 的模态或专家 MLP：改写只量化一个注意力块和一个 MLP，不会猜测哪个 norm 和标量属于哪个 MLP。请参照单 MLP 的输出逐个手工量化。',
+    'quantize.plain-linear-param':
+      '节点 `{node}` 是输入为浮点的普通 Linear；它本可改为自带输入量化的 RowParallelLinearV2，但其参数 {param} 设置了 `{field}`，该辅助函数对它的含义不同。请手工量化，或先改用 RowParallelLinearV2。',
     'quantize.float-input-linear':
       '节点 `{node}` 是读取浮点张量 {input} 的普通 Linear，而不是量化 norm 的输出：在这里使用 INT8 linear 需要单独的量化节点，改写不会凭空添加。请改用 RowParallelLinearV2（它自带输入量化）或手工量化。',
     'quantize.unsupported-node': '节点 `{node}`（{creator}）使用了改写无法量化的权重；请阅读其辅助函数并手工量化。',

@@ -36,6 +36,7 @@ import {
   SUFFIX,
   V1_HELPERS,
   V1_MIGRATIONS,
+  PLAIN_LINEAR_TO_ROW,
   HOLDER_ENTRY,
   ROW_AS_MLP_DOWN,
   helperNamespace,
@@ -130,7 +131,10 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const typeOf = (g: GraphNode) => (g.paramVar ? model.paramVars.get(g.paramVar)?.[0]?.type : undefined);
   /** Slot layouts of model-local helpers (the shared ones use HELPERS). */
   const layouts = new Map<GraphNode, HelperLayout>();
-  const migrationOf = (g: GraphNode) => migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? '');
+  /** Plain Linears with a float input that move to the row helper (see PLAIN_LINEAR_TO_ROW). */
+  const plainRows = new Set<GraphNode>();
+  const includes = new Set(ofType(model.cpp.tree.rootNode, ['preproc_include']).map((n) => n.childForFieldName('path')?.text.slice(1, -1) ?? ''));
+  const migrationOf = (g: GraphNode) => (plainRows.has(g) ? PLAIN_LINEAR_TO_ROW : migrationFor(g.creatorQualified ?? g.creator ?? '', g.creator ?? '', includes));
   const byPos = (a: GraphNode, b: GraphNode) => (a.createStatement?.startIndex ?? 0) - (b.createStatement?.startIndex ?? 0);
 
   // 1. Recognise the parts from how the graph is wired.
@@ -226,7 +230,26 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   const inputNormOut = outputsOf(inputNorm);
   const qkv = linears.filter((g) => inputNormOut.has(g.inputs?.names[0] ?? ''));
   if (!qkv.length) refuse('quantize.missing-part', { part: 'QKV linear (LinearParam fed by the input norm)' });
-  if (mlps.length > 1) refuse('quantize.ambiguous-node', { node: mlps[1].name }, 'cpp', mlps[1].createStatement);
+  // A plain Linear that no norm feeds (attention output, activation output) has a float input: it
+  // becomes the row helper, which quantizes its own input, when its param means nothing more than it.
+  const normOuts = new Set(norms.flatMap((n) => [...outputsOf(n)]));
+  for (const g of linears) {
+    if (qkv.includes(g) || normOuts.has(g.inputs?.names[0] ?? '') || !g.inputs || !g.paramVar) continue;
+    if (g.inputAssignments !== 1 || g.createCount !== 1) refuse('quantize.ambiguous-node', { node: g.name }, 'cpp', g.createStatement);
+    const n = g.inputs.names.length;
+    const decl = model.paramVars.get(g.paramVar)?.[0]?.declaration;
+    const hasInit = !!decl && ofType(decl, ['init_declarator']).length > 0;
+    // hasBias has to match the inputs; transposeB may say anything (int8 weights are stored transposed).
+    const odd = (model.assignments.get(g.paramVar) ?? []).find((a) => !(a.path === 'transposeB' || (a.path === 'hasBias' && a.value.text === String(n === 3))));
+    if (n < 2 || n > 3 || hasInit || odd) {
+      refuse('quantize.plain-linear-param', { node: g.name, param: g.paramVar, field: odd?.path ?? (hasInit ? '{...}' : 'inputs') }, 'cpp', odd?.statement ?? g.createStatement);
+    }
+    plainRows.add(g);
+    rows.push(g);
+  }
+  for (const g of plainRows) linears.splice(linears.indexOf(g), 1);
+  // Several MLPs (vlmo's text and image experts, each behind its own norm) are not one layer shape.
+  if (mlps.length > 1) refuse('quantize.several-mlps', { nodes: mlps.map((g) => g.name).join(', ') }, 'cpp', mlps[1].createStatement);
   // The MLP is an MlpGateLayerV2 node, or unrolled (gptneox): Linear(s) fed by the post-attention
   // norm, an activation, and a RowParallelLinearV2 down projection after the o_proj one.
   const [mlp] = mlps as (GraphNode | undefined)[];
@@ -236,7 +259,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   let postNorm: GraphNode | undefined;
   if (mlp) {
     if (rows.length !== 1) refuse(rows.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: rows[1]?.name ?? '' }, 'cpp', rows[1]?.createStatement);
-    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? norms[1];
+    // Parallel attention with one norm (falcon 7b): the MLP reads the input norm's output too.
+    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? (outputsOf(inputNorm).has(mlp.inputs?.names[0] ?? '') ? inputNorm : norms[1]);
   } else {
     const rest = linears.filter((g) => !qkv.includes(g));
     postNorm = norms.find((g) => g !== inputNorm && rest.some((l) => outputsOf(g).has(l.inputs?.names[0] ?? '')));
@@ -276,10 +300,16 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   };
   allowedUsers(inputNorm.paramVar!, [inputNorm, postNorm]);
   allowedUsers(postNorm.paramVar!, [inputNorm, postNorm]);
-  for (const g of [...qkv, ...ups]) allowedUsers(g.paramVar!, [...qkv, ...ups]);
-  allowedUsers(oProj.paramVar!, [oProj]);
+  // A plain linear that moves to the row helper gets a param of its own, so it may share the QKV one.
+  for (const g of [...qkv, ...ups]) allowedUsers(g.paramVar!, [...qkv, ...ups, ...plainRows]);
+  if (!plainRows.has(oProj)) allowedUsers(oProj.paramVar!, [oProj]);
   if (mlp) allowedUsers(mlp.paramVar!, [mlp]);
-  if (down) allowedUsers(down.paramVar!, [down]);
+  if (down && !plainRows.has(down)) allowedUsers(down.paramVar!, [down]);
+  for (const g of plainRows) {
+    if (!touched.includes(g)) refuseStray(g);
+    const others = users(g.paramVar!).filter((u) => !plainRows.has(u) && !qkv.includes(u) && !ups.includes(u));
+    if (others.length) refuse('quantize.shared-param', { param: g.paramVar!, node: others[0].name }, 'cpp', others[0].createStatement);
+  }
 
   // 2. Decide the new input tensors (msit naming) and each node's new inputs.
   const sparse = mode === 'w8a8sc';
@@ -494,7 +524,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   }
 
   for (const [g, h, ls] of helperPlans) {
-    setFields(g.paramVar!, helperQuantFields(h, mode, layerParam));
+    if (!plainRows.has(g)) setFields(g.paramVar!, [...(migrationOf(g)?.setFields ?? []), ...helperQuantFields(h, mode, layerParam)]);
     const migration = migrationOf(g);
     const q = quantInput(g);
     if (migration) {
@@ -511,7 +541,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       const inner = cppEdits.text.slice(list.startIndex + 1, list.endIndex - 1);
       const pad = /^\s/.test(inner) && /\s$/.test(inner) && !inner.includes('\n') ? ' ' : '';
       cppEdits.replaceNode(list, `{${pad}${slots.join(', ')}${pad}}`);
-      migrateToV2(cppEdits, model, g, migration);
+      if (plainRows.has(g)) plainLinearToRow(cppEdits, model, g, helperQuantFields(h, mode, layerParam));
+      else migrateToV2(cppEdits, model, g, migration);
       continue;
     }
     const items = g.inputs!.items;
@@ -523,9 +554,17 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       if (l.index) cppEdits.replaceNode(items[h.index[i]], l.index);
     });
   }
+  // A LinearParam that only the moved plain linears used is now unused: it goes with its assignments.
+  for (const v of new Set([...plainRows].map((g) => g.paramVar!))) {
+    if (!users(v).every((u) => plainRows.has(u))) continue;
+    cppEdits.deleteStatement(model.paramVars.get(v)![0].declaration);
+    for (const a of model.assignments.get(v) ?? []) cppEdits.deleteStatement(a.statement);
+  }
   // The V2 helpers' headers replace the V1 ones.
   for (const migration of new Set(migrated.map((g) => migrationOf(g)!))) {
-    const include = ofType(model.cpp.tree.rootNode, ['preproc_include']).find((n) => n.childForFieldName('path')?.text === `"${migration.header[0]}"`);
+    const includes = ofType(model.cpp.tree.rootNode, ['preproc_include']);
+    const include = includes.find((n) => n.childForFieldName('path')?.text === `"${migration.header[0]}"`);
+    if (includes.some((n) => n.childForFieldName('path')?.text === `"${migration.header[1]}"`)) continue;
     if (include) cppEdits.replaceNode(include.childForFieldName('path')!, `"${migration.header[1]}"`);
     else {
       const includes = ofType(model.cpp.tree.rootNode, ['preproc_include']);
@@ -598,6 +637,27 @@ function migrateToV2(edits: EditList, model: LayerModel, g: GraphNode, migration
     const left = a.expr.text.slice(0, a.value.startIndex - a.expr.startIndex).replace(/\s*=\s*$/, '');
     edits.replace(a.expr.startIndex, a.expr.startIndex + left.length, `${g.paramVar}.${to}`);
   }
+}
+
+/**
+ * `CREATE_OPERATION(linearParam, &x.operation);` -> a ParallelParamV2 of the node's own (the float
+ * LinearParam may be shared with the QKV linear, which stays a plain INT8 Linear), its quant fields,
+ * and the row helper call on the same operation pointer.
+ */
+function plainLinearToRow(edits: EditList, model: LayerModel, g: GraphNode, fields: [string, string][]): void {
+  const st = g.createStatement!;
+  const call = ofType(st, ['call_expression'])[0];
+  const target = call?.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment')[1];
+  if (!target) refuse('quantize.plain-linear-param', { node: g.name, param: g.paramVar ?? '?', field: 'operation' }, 'cpp', st);
+  const param = g.name.replace(/Node$/, '') + 'ParamV2';
+  if (identifiersNamed(model.cpp, [param])[0]) refuse('quantize.name-collision', { name: param });
+  const indent = edits.indentAt(st.startIndex);
+  const lines = [
+    `${PLAIN_LINEAR_TO_ROW.paramType} ${param};`,
+    ...fields.map(([path, value]) => `${param}.${path} = ${value};`),
+    `${PLAIN_LINEAR_TO_ROW.call}(${param}, ${target.text});`,
+  ];
+  edits.replaceNode(st, lines.join(edits.eol + indent));
 }
 
 /** Removes an enumerator with its comma, and its line when nothing else is on it. */
