@@ -24,9 +24,10 @@ export function parseCliArgs(argv: string[], options: Options): Parsed | { error
 }
 
 /** node's message names the flag in quotes: "Option '-o, --out <value>' argument missing". */
-function parseError(error: Error & { code?: string }): Message {
+export function parseError(error: Error & { code?: string }): Message {
   const flag = (/'([^']+)'/.exec(error.message)?.[1] ?? '').replace(/ <value>$/, '');
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return msg('cli.usage.unknown-option', { flag });
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return msg('cli.usage.unexpected-argument', { arg: flag });
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return msg(/does not take an argument/.test(error.message) ? 'cli.usage.no-value' : 'cli.usage.needs-value', { flag });
   }
