@@ -30,7 +30,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
   const command = COMMANDS.find((c) => c.name === name)?.load();
   if (!command) {
-    io.err(`atb-migrate: unknown command '${name}'\n\n${help(io)}`);
+    io.err(`atb-migrate: ${formatMessage(msg('cli.main.unknown-command', { name }), io.locale)}\n\n${help(io)}`);
     return EXIT.usage;
   }
   try {
@@ -47,7 +47,8 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.1.0';
 
 function help(io: CliIO): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${formatMessage(c.summary, io.locale)}`);
-  return ['Usage: atb-migrate <command> [options]', '', 'Commands:', ...lines, '', 'atb-migrate <command> --help for its options.'].join('\n');
+  const t = (code: string) => formatMessage(msg(code), io.locale);
+  return [t('cli.main.usage'), '', t('cli.main.commands'), ...lines, '', t('cli.main.more')].join('\n');
 }
 
 if (require.main === module) {

@@ -88,6 +88,29 @@ describe('cli: atb-migrate generate', function () {
     assert.ok(loud.err.some((l) => l.startsWith('[warning]') && l.includes('混合专家')), loud.err.join('\n'));
   });
 
+  it('usage errors of analyze, generate, rewrite and an unknown command are printed in Chinese under a zh locale', async () => {
+    const cases: [string[], string, RegExp][] = [
+      [['analyze', 'x', '--bogus'], 'en', /^atb-migrate analyze: unknown option --bogus$/m],
+      [['analyze', 'x', '--bogus'], 'zh-cn', /^atb-migrate analyze: 未知选项 --bogus$/m],
+      [['analyze', 'a', 'b'], 'zh-cn', /^atb-migrate analyze: 多余的参数 b$/m],
+      [['analyze', 'x', '--format', 'xml'], 'zh-cn', /^atb-migrate analyze: --format 只能取 json, csv, json,csv 之一（不是：xml）$/m],
+      [['generate', 'x', '--seq-length', '0'], 'en', /^atb-migrate generate: --seq-length needs a positive whole number \(not: 0\)$/m],
+      [['generate', 'x', '--seq-length', '0'], 'zh-cn', /^atb-migrate generate: --seq-length 需要一个正整数（不是：0）$/m],
+      [['generate', 'x', '-l', 'loud'], 'zh-cn', /^atb-migrate generate: -l, --log-level 只能取 debug, info, warning, error 之一（不是：loud）$/m],
+      [['generate', 'x', '--out'], 'zh-cn', /^atb-migrate generate: -o, --out 需要一个值$/m],
+      [['generate'], 'zh-cn', /^atb-migrate generate: 缺少 <model dir>$/m],
+      [['rewrite', 'x.py', '--static-shape', '--only', 'rotary,bogus'], 'zh-cn', /^atb-migrate rewrite: --only 只能取 rotary, .* 之一（不是：bogus）$/m],
+      [['rewrite', 'x.py'], 'zh-cn', /^atb-migrate rewrite: 请指定改写方式：--static-shape$/m],
+      [['nonsense'], 'zh-cn', /^atb-migrate: 未知命令 'nonsense'\n\n用法：atb-migrate <命令> \[选项\]\n\n命令：\n/],
+    ];
+    for (const [argv, locale, expected] of cases) {
+      const c = capture(tempDir('usage'), locale as CliIO['locale']);
+      assert.strictEqual(await main(argv, c.io), 2, argv.join(' '));
+      assert.match(c.err.join('\n'), expected, argv.join(' '));
+      assert.deepStrictEqual(c.out, []);
+    }
+  });
+
   it('--quant-disable-names takes a comma list or a file (msit style): a quantized fallback layer is an error, nothing written', async () => {
     const out = tempDir('models');
     const listed = capture(out);

@@ -15,7 +15,8 @@ import { loadNodeCatalog } from '../../node/catalogFile';
 import { nodeSyntax } from '../../node/syntax';
 import '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
-import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { isError, logLevel, missingArgument, nonEmpty, oneOf, parseCliArgs, unexpectedArgument, usageError } from '../usage';
 
 const USAGE = `Usage: atb-migrate analyze <model dir | modeling_*.py> [options]
 
@@ -37,48 +38,32 @@ interface Options {
   level: LogLevel;
 }
 
-function parseArgs(argv: string[]): Options | string {
-  const options: Options = { formats: ['json', 'csv'], json: false, force: false, level: 'info' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => argv[++i];
-    switch (arg) {
-      case '-s':
-      case '--source':
-        options.input = value();
-        if (!options.input) return `${arg} needs a path`;
-        break;
-      case '-o':
-      case '--out':
-        options.out = value();
-        if (!options.out) return `${arg} needs a directory`;
-        break;
-      case '--format': {
-        const list = (value() ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-        if (!list.length || list.some((f) => f !== 'json' && f !== 'csv')) return '--format takes json, csv or json,csv';
-        options.formats = list as Options['formats'];
-        break;
-      }
-      case '--json':
-        options.json = true;
-        break;
-      case '--force':
-        options.force = true;
-        break;
-      case '-l':
-      case '--log-level': {
-        const level = value();
-        if (!LOG_LEVELS.includes(level as LogLevel)) return `${arg} takes one of ${LOG_LEVELS.join(', ')}`;
-        options.level = level as LogLevel;
-        break;
-      }
-      default:
-        if (arg.startsWith('-')) return `unknown option ${arg}`;
-        if (options.input) return `unexpected argument ${arg}`;
-        options.input = arg;
-    }
+function parseAnalyzeArgs(argv: string[]): Options | { error: Message } {
+  const parsed = parseCliArgs(argv, {
+    source: { type: 'string', short: 's' },
+    out: { type: 'string', short: 'o' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+    force: { type: 'boolean' },
+    'log-level': { type: 'string', short: 'l' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (isError(parsed)) return parsed;
+  const { values, positionals } = parsed;
+  const source = nonEmpty('-s, --source', values.source);
+  const out = nonEmpty('-o, --out', values.out);
+  const level = logLevel(values['log-level']);
+  for (const v of [source, out, level]) if (isError(v)) return v;
+  // The model is -s or the one positional argument, not both.
+  if (positionals.length > (source === undefined ? 1 : 0)) return unexpectedArgument(positionals[source === undefined ? 1 : 0]);
+  let formats: Options['formats'] = ['json', 'csv'];
+  if (values.format !== undefined) {
+    const list = String(values.format).split(',').map((f) => f.trim()).filter(Boolean);
+    const bad = list.filter((f) => f !== 'json' && f !== 'csv');
+    if (!list.length || bad.length) return oneOf('--format', bad.join(',') || String(values.format), ['json', 'csv', 'json,csv']);
+    formats = list as Options['formats'];
   }
-  return options;
+  return { input: (source as string | undefined) ?? positionals[0], out: out as string | undefined, formats, json: !!values.json, force: !!values.force, level: level as LogLevel };
 }
 
 export const analyzeCommand: CliCommand = {
@@ -90,9 +75,10 @@ export const analyzeCommand: CliCommand = {
       io.out(USAGE);
       return EXIT.ok;
     }
-    const options = parseArgs(argv);
-    if (typeof options === 'string' || !options.input) {
-      io.err(`atb-migrate analyze: ${typeof options === 'string' ? options : 'missing <model dir | file>'}\n\n${USAGE}`);
+    const parsed = parseAnalyzeArgs(argv);
+    const options = isError(parsed) || parsed.input ? parsed : missingArgument('<model dir | file>');
+    if (isError(options)) {
+      io.err(usageError('analyze', options.error, USAGE, (m) => formatMessage(m, io.locale)));
       return EXIT.usage;
     }
     return analyze(options as Options & { input: string }, io);

@@ -7,16 +7,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { generateV3, type GeneratedV3File } from '../../core/generate';
 import { DEFAULT_SEQ_LENGTH, generateOnnx } from '../../core/generate/onnx';
-import type { Locale } from '../../core/i18n';
+import type { Locale, Message } from '../../core/i18n';
 import type { ModelSpec } from '../../core/modelDir';
 import { formatMessage, msg } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
 import { nodeFileReader } from '../../node/fileReader';
 import { loadNodeFamilies } from '../../node/families';
 import { writeAllOrNothing } from '../writeFiles';
-import { DEFAULT_MINDIE_VERSION, isMindieVersion, type MindieVersion } from '../../core/generate/cpp';
+import { DEFAULT_MINDIE_VERSION, isMindieVersion, MINDIE_VERSIONS, type MindieVersion } from '../../core/generate/cpp';
 import { runCppTransform } from './transformModel';
-import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { isError, logLevel, missingArgument, nonEmpty, oneOf, parseCliArgs, positiveInteger, unexpectedArgument, usageError } from '../usage';
 
 const USAGE = `Usage: atb-migrate generate <model dir> [options]
 
@@ -69,81 +70,52 @@ interface Args {
   help: boolean;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { force: false, dryRun: false, json: false, level: 'info', help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case '-h':
-      case '--help':
-        args.help = true;
-        break;
-      case '-o':
-      case '--out':
-        args.out = value();
-        if (!args.out) return `${flag} needs a folder`;
-        break;
-      case '-t':
-      case '--model-type':
-        args.modelType = value();
-        if (args.modelType === undefined) return `${flag} needs a name`;
-        break;
-      case '--embedding-parallel-threshold': {
-        const v = Number(value());
-        if (!Number.isInteger(v) || v <= 0) return `${flag} needs a positive whole number`;
-        args.threshold = v;
-        break;
-      }
-      case '--quant-disable-names':
-      case '--fallback-layers': {
-        const v = value();
-        if (v === undefined) return `${flag} needs a comma-separated list or a file`;
-        args.fallbackSpec = v;
-        break;
-      }
-      case '--lm-head':
-        args.lmHead = value();
-        if (!args.lmHead) return `${flag} needs a module name`;
-        break;
-      case '--force':
-        args.force = true;
-        break;
-      case '--target':
-        args.target = value();
-        if (args.target !== 'cpp' && !(args.target && args.target in GENERATORS)) return `${flag} must be one of cpp, ${Object.keys(GENERATORS).join(', ')}`;
-        break;
-      case '--seq-length': {
-        const v = Number(value());
-        if (!Number.isInteger(v) || v <= 0) return `${flag} needs a positive whole number`;
-        args.seqLength = v;
-        break;
-      }
-      case '--mindie-version':
-        args.mindieVersion = value();
-        if (!args.mindieVersion || !isMindieVersion(args.mindieVersion)) return `${flag} must be v3.0.0.beta.1 or v3.0.0`;
-        break;
-      case '--dry-run':
-        args.dryRun = true;
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '-l':
-      case '--log-level': {
-        const v = value() as LogLevel;
-        if (!LOG_LEVELS.includes(v)) return `${flag} must be one of ${LOG_LEVELS.join(', ')}`;
-        args.level = v;
-        break;
-      }
-      default:
-        if (arg.startsWith('-')) return `unknown option ${arg}`;
-        if (args.modelDir) return `unexpected argument ${arg}`;
-        args.modelDir = arg;
-    }
-  }
-  return args;
+function parseGenerateArgs(argv: string[]): Args | { error: Message } {
+  const parsed = parseCliArgs(argv, {
+    help: { type: 'boolean', short: 'h' },
+    out: { type: 'string', short: 'o' },
+    'model-type': { type: 'string', short: 't' },
+    'embedding-parallel-threshold': { type: 'string' },
+    'quant-disable-names': { type: 'string' },
+    'fallback-layers': { type: 'string' },
+    'lm-head': { type: 'string' },
+    force: { type: 'boolean' },
+    target: { type: 'string' },
+    'seq-length': { type: 'string' },
+    'mindie-version': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    'log-level': { type: 'string', short: 'l' },
+  });
+  if (isError(parsed)) return parsed;
+  const { values, positionals } = parsed;
+  const out = nonEmpty('-o, --out', values.out);
+  const lmHead = nonEmpty('--lm-head', values['lm-head']);
+  const threshold = positiveInteger('--embedding-parallel-threshold', values['embedding-parallel-threshold']);
+  const seqLength = positiveInteger('--seq-length', values['seq-length']);
+  const level = logLevel(values['log-level']);
+  for (const v of [out, lmHead, threshold, seqLength, level]) if (isError(v)) return v;
+  const target = values.target as string | undefined;
+  if (target !== undefined && target !== 'cpp' && !(target in GENERATORS)) return oneOf('--target', target, ['cpp', ...Object.keys(GENERATORS)]);
+  const mindieVersion = values['mindie-version'] as string | undefined;
+  if (mindieVersion !== undefined && !isMindieVersion(mindieVersion)) return oneOf('--mindie-version', mindieVersion, MINDIE_VERSIONS);
+  if (positionals.length > 1) return unexpectedArgument(positionals[1]);
+  return {
+    modelDir: positionals[0],
+    target,
+    seqLength: seqLength as number | undefined,
+    mindieVersion,
+    out: out as string | undefined,
+    modelType: values['model-type'] as string | undefined,
+    threshold: threshold as number | undefined,
+    fallbackSpec: (values['quant-disable-names'] ?? values['fallback-layers']) as string | undefined,
+    lmHead: lmHead as string | undefined,
+    force: !!values.force,
+    dryRun: !!values['dry-run'],
+    json: !!values.json,
+    level: level as LogLevel,
+    help: !!values.help,
+  };
 }
 
 type Generated = { files: GeneratedV3File[]; problems: Problem[] };
@@ -190,9 +162,9 @@ export const generateCommand: CliCommand = {
   summary: msg('cli.generate.summary'),
   usage: USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const args = parseArgs(argv);
-    if (typeof args === 'string') {
-      io.err(`atb-migrate generate: ${args}\n\n${USAGE}`);
+    const args = parseGenerateArgs(argv);
+    if (isError(args)) {
+      io.err(usageError('generate', args.error, USAGE, (m) => formatMessage(m, io.locale)));
       return EXIT.usage;
     }
     if (args.help) {
@@ -200,7 +172,7 @@ export const generateCommand: CliCommand = {
       return EXIT.ok;
     }
     if (!args.modelDir) {
-      io.err(`atb-migrate generate: missing <model dir>\n\n${USAGE}`);
+      io.err(usageError('generate', missingArgument('<model dir>').error, USAGE, (m) => formatMessage(m, io.locale)));
       return EXIT.usage;
     }
     if (args.target === 'cpp') {

@@ -5,11 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatMessage, msg } from '../../core/i18n';
+import { formatMessage, msg, type Message } from '../../core/i18n';
 import { planStaticShapeText, STATIC_SHAPE_EDITS, type StaticShapeEdit } from '../../core/rewrite';
 import { nodeSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
-import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { isError, logLevel, missingArgument, nonEmpty, oneOf, parseCliArgs, unexpectedArgument, usageError } from '../usage';
 
 const USAGE = `Usage: atb-migrate rewrite <modeling_*.py> --static-shape [options]
 
@@ -47,52 +48,30 @@ interface Args {
   help: boolean;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { staticShape: false, dryRun: false, json: false, level: 'info', help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case '-h':
-      case '--help':
-        args.help = true;
-        break;
-      case '--static-shape':
-        args.staticShape = true;
-        break;
-      case '--only': {
-        const list = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        const bad = list.filter((e) => !(STATIC_SHAPE_EDITS as readonly string[]).includes(e));
-        if (!list.length || bad.length) return `--only takes a comma-separated list of ${STATIC_SHAPE_EDITS.join(', ')}${bad.length ? ` (not: ${bad.join(', ')})` : ''}`;
-        args.only = list as StaticShapeEdit[];
-        break;
-      }
-      case '-o':
-      case '--out':
-        args.out = value();
-        if (!args.out) return `${flag} needs a file`;
-        break;
-      case '--dry-run':
-        args.dryRun = true;
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '-l':
-      case '--log-level': {
-        const v = value() as LogLevel;
-        if (!LOG_LEVELS.includes(v)) return `${flag} must be one of ${LOG_LEVELS.join(', ')}`;
-        args.level = v;
-        break;
-      }
-      default:
-        if (arg.startsWith('-')) return `unknown option ${arg}`;
-        if (args.file) return `unexpected argument ${arg}`;
-        args.file = arg;
-    }
+function parseRewriteArgs(argv: string[]): Args | { error: Message } {
+  const parsed = parseCliArgs(argv, {
+    help: { type: 'boolean', short: 'h' },
+    'static-shape': { type: 'boolean' },
+    only: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    'log-level': { type: 'string', short: 'l' },
+  });
+  if (isError(parsed)) return parsed;
+  const { values, positionals } = parsed;
+  const out = nonEmpty('-o, --out', values.out);
+  const level = logLevel(values['log-level']);
+  for (const v of [out, level]) if (isError(v)) return v;
+  let only: StaticShapeEdit[] | undefined;
+  if (values.only !== undefined) {
+    const list = String(values.only).split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = list.filter((e) => !(STATIC_SHAPE_EDITS as readonly string[]).includes(e));
+    if (!list.length || bad.length) return oneOf('--only', bad.join(',') || String(values.only), STATIC_SHAPE_EDITS);
+    only = list as StaticShapeEdit[];
   }
-  return args;
+  if (positionals.length > 1) return unexpectedArgument(positionals[1]);
+  return { file: positionals[0], staticShape: !!values['static-shape'], only, out: out as string | undefined, dryRun: !!values['dry-run'], json: !!values.json, level: level as LogLevel, help: !!values.help };
 }
 
 export const rewriteCommand: CliCommand = {
@@ -100,9 +79,10 @@ export const rewriteCommand: CliCommand = {
   summary: msg('cli.rewrite.summary'),
   usage: USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const args = parseArgs(argv);
-    if (typeof args === 'string') {
-      io.err(`atb-migrate rewrite: ${args}\n\n${USAGE}`);
+    const args = parseRewriteArgs(argv);
+    const usage = (error: Message) => io.err(usageError('rewrite', error, USAGE, (m) => formatMessage(m, io.locale)));
+    if (isError(args)) {
+      usage(args.error);
       return EXIT.usage;
     }
     if (args.help) {
@@ -110,7 +90,7 @@ export const rewriteCommand: CliCommand = {
       return EXIT.ok;
     }
     if (!args.file || !args.staticShape) {
-      io.err(`atb-migrate rewrite: ${!args.file ? 'missing <modeling_*.py>' : 'say which rewrite: --static-shape'}\n\n${USAGE}`);
+      usage(!args.file ? missingArgument('<modeling_*.py>').error : msg('cli.usage.rewrite-which'));
       return EXIT.usage;
     }
     const log = new Logger(io, args.json ? 'error' : args.level);

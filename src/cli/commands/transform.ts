@@ -11,7 +11,8 @@ import { quantizePaths, type QuantMode, type QuantizeOutcome } from '../../core/
 import { nodeFileReader } from '../../node/fileReader';
 import { nodeCppSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
-import { EXIT, LOG_LEVELS, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
+import { isError, logLevel, parseError } from '../usage';
 import { isModelSource, MODEL_FLAGS } from './transformSource';
 
 export interface TransformOptions {
@@ -42,13 +43,11 @@ export function parseTransformArgs(argv: string[]): TransformOptions | { help: t
       },
     }));
   } catch (error) {
-    return { error: msg('quantize.cli.bad-args', { detail: (error as Error).message }) };
+    return { error: parseError(error as Error & { code?: string }) };
   }
   if (values.help) return { help: true };
-  const level = values['log-level'] as string;
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    return { error: msg('quantize.cli.bad-args', { detail: `-l ${level} (debug|info|warning|error)` }) };
-  }
+  const level = logLevel(values['log-level']);
+  if (isError(level)) return level;
   if (!values.source) return { error: msg('quantize.cli.need-source') };
   return {
     source: values.source,
@@ -56,7 +55,7 @@ export function parseTransformArgs(argv: string[]): TransformOptions | { help: t
     dryRun: !!values['dry-run'],
     outDir: values['out-dir'],
     json: !!values.json,
-    level: level as LogLevel,
+    level,
   };
 }
 
@@ -76,7 +75,7 @@ export const transformCommand: CliCommand = {
       return EXIT.ok;
     }
     if ('error' in options) {
-      io.err(text(options.error));
+      io.err(options.error.code.startsWith('cli.usage.') ? text(msg('quantize.cli.bad-args', { detail: text(options.error) })) : text(options.error));
       io.err(text(msg('quantize.cli.usage')));
       return EXIT.usage;
     }

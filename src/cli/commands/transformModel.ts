@@ -8,11 +8,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { formatMessage, msg, type Message } from '../../core/i18n';
 import { readModelFolder, type Problem } from '../../core/modelDir';
-import { generateCallerForAtb, generateCpp, isMindieVersion, readAtbModel, resolveAtbPair, DEFAULT_MINDIE_VERSION, type MindieVersion } from '../../core/generate/cpp';
+import { generateCallerForAtb, generateCpp, isMindieVersion, readAtbModel, resolveAtbPair, DEFAULT_MINDIE_VERSION, MINDIE_VERSIONS, type MindieVersion } from '../../core/generate/cpp';
 import { nodeFileReader } from '../../node/fileReader';
 import { nodeSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, LOG_LEVELS, Logger, type CliIO, type LogLevel } from '../io';
+import { oneOf } from '../usage';
 import { generateCommand } from './generate';
 import { analyzeCommand } from './analyze';
 
@@ -37,21 +38,21 @@ export { isModelSource } from './transformSource';
 
 function parse(argv: string[]): ModelArgs | { error: Message } {
   const a: Partial<ModelArgs> & { version: MindieVersion } = { toPython: false, toQuant: false, analyze: false, enableSparse: false, version: DEFAULT_MINDIE_VERSION, dryRun: false, force: false, json: false, level: 'info' };
-  const bad = (detail: string) => ({ error: msg('transform.model.bad-args', { detail }) });
+  const needsValue = (flag: string) => ({ error: msg('cli.usage.needs-value', { flag }) });
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '-s': case '--source': a.source = value(); break;
-      case '-atb': case '--atb_model_path': case '--atb-model-path': a.atb = value(); if (!a.atb) return bad(`${flag} needs a .cpp/.h file or a folder`); break;
-      case '-o': case '--out': case '--out-dir': a.out = value(); if (!a.out) return bad(`${flag} needs a folder`); break;
+      case '-atb': case '--atb_model_path': case '--atb-model-path': a.atb = value(); if (!a.atb) return needsValue(flag); break;
+      case '-o': case '--out': case '--out-dir': a.out = value(); if (!a.out) return needsValue(flag); break;
       case '-py': case '--to-python': a.toPython = true; break;
       case '-quant': case '--to-quant': a.toQuant = true; break;
-      case '--quant-disable-names': a.quantDisableNames = value(); if (a.quantDisableNames === undefined) return bad(`${flag} needs names`); break;
+      case '--quant-disable-names': a.quantDisableNames = value(); if (a.quantDisableNames === undefined) return needsValue(flag); break;
       case '-a': case '--analyze': a.analyze = true; break;
       case '--enable-sparse': a.enableSparse = true; break;
-      case '--mindie-version': { const v = value(); if (!v || !isMindieVersion(v)) return bad(`${flag} must be v3.0.0.beta.1 or v3.0.0`); a.version = v; break; }
+      case '--mindie-version': { const v = value(); if (!v) return needsValue(flag); if (!isMindieVersion(v)) return oneOf(flag, v, MINDIE_VERSIONS); a.version = v; break; }
       case '--dry-run': a.dryRun = true; break;
       case '--force': a.force = true; break;
       case '--json': a.json = true; break;
@@ -59,11 +60,12 @@ function parse(argv: string[]): ModelArgs | { error: Message } {
         // msit also accepts fatal and critical: both mean "errors only" here.
         const raw = value();
         const v = (raw === 'fatal' || raw === 'critical' ? 'error' : raw) as LogLevel;
-        if (!LOG_LEVELS.includes(v)) return bad(`${flag} must be one of ${LOG_LEVELS.join(', ')}, fatal, critical`);
+        if (raw === undefined) return needsValue(flag);
+        if (!LOG_LEVELS.includes(v)) return oneOf(flag, raw, [...LOG_LEVELS, 'fatal', 'critical']);
         a.level = v;
         break;
       }
-      default: return bad(`unknown option ${arg}`);
+      default: return { error: msg(arg.startsWith('-') ? 'cli.usage.unknown-option' : 'cli.usage.unexpected-argument', { flag: arg, arg }) };
     }
   }
   if (!a.source) return { error: msg('quantize.cli.need-source') };
@@ -84,7 +86,7 @@ export async function runModelTransform(argv: string[], io: CliIO): Promise<numb
   const text = (m: Message) => formatMessage(m, io.locale);
   const a = parse(argv);
   if ('error' in a) {
-    io.err(text(a.error));
+    io.err(a.error.code.startsWith('cli.usage.') ? text(msg('transform.model.bad-args', { detail: text(a.error) })) : text(a.error));
     return EXIT.usage;
   }
   // -py/-quant/-atb/-a name a model scenario: the source must be a model folder (msit picks the scenario by it).
