@@ -9,17 +9,25 @@ import type { DiagnosticData } from '../core/common';
 
 export const OVERRIDE_FILE = '.atb-migrate.yaml';
 
-export function builtinCatalogPath(dirs: string[] = [__dirname]): string | undefined {
+/**
+ * A data file shipped with the engine (`operators.yaml`, `families.yaml`): next to the bundle, or
+ * in the source tree (`src/core/<folder>/`) when running unbundled from out/ or from the sources.
+ */
+export function builtinDataPath(file: string, coreFolder: string, dirs: string[] = [__dirname]): string | undefined {
   const candidates: string[] = [];
   for (const dir of dirs) {
     candidates.push(
-      path.join(dir, 'operators.yaml'), // dist/ (bundled)
-      path.join(dir, '..', 'dist', 'operators.yaml'),
-      path.join(dir, '..', 'core', 'catalog', 'operators.yaml'), // src/node (ts sources)
-      path.join(dir, '..', '..', '..', 'src', 'core', 'catalog', 'operators.yaml'), // out/src/node
+      path.join(dir, file), // dist/ (bundled)
+      path.join(dir, '..', 'dist', file),
+      path.join(dir, '..', 'core', coreFolder, file), // src/node (ts sources)
+      path.join(dir, '..', '..', '..', 'src', 'core', coreFolder, file), // out/src/node
     );
   }
   return candidates.find((c) => fs.existsSync(c));
+}
+
+export function builtinCatalogPath(dirs: string[] = [__dirname]): string | undefined {
+  return builtinDataPath('operators.yaml', 'catalog', dirs);
 }
 
 export function readBuiltinCatalog(): { path: string; text: string } {

@@ -6,19 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadFamilies, registerBuiltinFamilies, type FamilyCatalogue } from '../core/families';
-import { OVERRIDE_FILE } from './catalogFile';
+import { builtinDataPath, OVERRIDE_FILE } from './catalogFile';
 
 export function builtinFamiliesPath(dirs: string[] = [__dirname]): string | undefined {
-  const candidates: string[] = [];
-  for (const dir of dirs) {
-    candidates.push(
-      path.join(dir, 'families.yaml'), // dist/ (bundled)
-      path.join(dir, '..', 'dist', 'families.yaml'),
-      path.join(dir, '..', 'core', 'families', 'families.yaml'), // src/node (ts sources)
-      path.join(dir, '..', '..', '..', 'src', 'core', 'families', 'families.yaml'), // out/src/node
-    );
-  }
-  return candidates.find((c) => fs.existsSync(c));
+  return builtinDataPath('families.yaml', 'families', dirs);
 }
 
 export function readBuiltinFamilies(): string {
