@@ -17,6 +17,27 @@ import '../../core/messages';
 
 export const text = (m: Message) => formatMessage(m, toLocale(vscode.env.language));
 
+/**
+ * Adds each generated file as a create-or-replace entry of the Refactor Preview, described as new
+ * or replacing, so the wizard's targets label their files the same way.
+ */
+export function addPreviewFiles<F extends { path: string; contents: string; description: Message }>(
+  edit: vscode.WorkspaceEdit,
+  files: readonly F[],
+  label: (file: F) => string,
+  needsConfirmation: boolean,
+): void {
+  const replaces = vscode.l10n.t('replaces the existing file');
+  const creates = vscode.l10n.t('new file');
+  for (const file of files) {
+    edit.createFile(
+      vscode.Uri.file(file.path),
+      { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
+      { needsConfirmation, label: label(file), description: `${text(file.description)} (${fs.existsSync(file.path) ? replaces : creates})` },
+    );
+  }
+}
+
 export async function readWithProgress(modelDir: string): Promise<ReadResult> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the model folder'), cancellable: false },
@@ -58,16 +79,7 @@ export async function buildPreviewEdit(modelDir: string, options: GenerateOption
   problems.push(...generated.problems);
   if (generated.problems.some((p) => p.severity === 'error')) return { edit, files: [], problems, findings: result.findings };
 
-  const replaces = vscode.l10n.t('replaces the existing file');
-  const creates = vscode.l10n.t('new file');
-  for (const file of generated.files) {
-    const exists = fs.existsSync(file.path);
-    edit.createFile(
-      vscode.Uri.file(file.path),
-      { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
-      { needsConfirmation, label: file.name, description: `${text(file.description)} (${exists ? replaces : creates})` },
-    );
-  }
+  addPreviewFiles(edit, generated.files, (f) => f.name, needsConfirmation);
 
   let routerPath: string | undefined;
   let routerNewText: string | undefined;
@@ -103,14 +115,6 @@ export function buildOnnxPreviewEdit(read: ReadResult, outDir: string, seqLength
   if (!read.spec || problems.length) return { edit, files: [], problems };
   const generated = generateOnnx(read.spec, { outDir, seqLength, locale: toLocale(vscode.env.language) });
   problems.push(...generated.problems);
-  const replaces = vscode.l10n.t('replaces the existing file');
-  const creates = vscode.l10n.t('new file');
-  for (const file of generated.files) {
-    edit.createFile(
-      vscode.Uri.file(file.path),
-      { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
-      { needsConfirmation, label: file.name, description: `${text(file.description)} (${fs.existsSync(file.path) ? replaces : creates})` },
-    );
-  }
+  addPreviewFiles(edit, generated.files, (f) => f.name, needsConfirmation);
   return { edit, files: generated.files, problems };
 }

@@ -13,7 +13,7 @@ import { nodeFileReader } from '../../node/fileReader';
 import type { TargetKindView } from '../../webview/protocol';
 import { DEFAULT_SEQ_LENGTH } from '../../core/generate/onnx';
 import { msg } from '../../core/i18n';
-import { buildOnnxPreviewEdit, buildPreviewEdit, text } from './edit';
+import { addPreviewFiles, buildOnnxPreviewEdit, buildPreviewEdit } from './edit';
 
 export interface TargetBuildArgs {
   sourceDir: string;
@@ -84,16 +84,7 @@ const cpp: WizardTarget = {
     const result = generateCpp(read.spec, { outRoot: atbModelsRoot(a.outDir), version, modelType: a.modelType || undefined });
     problems.push(...result.problems);
     if (!result.files.length) return { edit, files: [], problems, nextSteps: [] };
-    const replaces = vscode.l10n.t('replaces the existing file');
-    const creates = vscode.l10n.t('new file');
-    for (const file of result.files) {
-      const exists = fs.existsSync(file.path);
-      edit.createFile(
-        vscode.Uri.file(file.path),
-        { contents: Buffer.from(file.contents, 'utf8'), overwrite: true },
-        { needsConfirmation: a.needsConfirmation ?? true, label: file.rel, description: `${text(file.description)} (${exists ? replaces : creates})` },
-      );
-    }
+    addPreviewFiles(edit, result.files, (f) => f.rel, a.needsConfirmation ?? true);
     return { edit, files: result.files, problems, nextSteps: result.nextSteps };
   },
 };
