@@ -30,8 +30,12 @@ export default registerMessages({
       'The anti-outlier Add node `{node}` is not taken with `opGraph.nodes.at(nodeId++)`: removing it would shift fixed node indices, so fold it into the norm by hand.',
     'quantize.model-local-op':
       'Node `{node}` runs {creator} on the weight {weight}: an operation built outside this layer, with no quant inputs, and no hand-written quant twin shows what quantizing it means, so the rewrite does not guess. Give that operation a quant version (or use the common RowParallelLinearV2 / MlpGateLayerV2) and convert again.',
-    'quantize.several-mlps':
-      'The layer has several MLP nodes ({nodes}), such as modality or expert MLPs with norms of their own: the rewrite quantizes one attention block and one MLP and does not guess which norm and scalars belong to which. Quantize it by hand, one MLP at a time, following the single-MLP output.',
+    'quantize.multi-mlp.no-own-norm':
+      'MLP node `{node}` reads {input}, which is not the output of exactly one norm of its own: with several MLPs, each is quantized through the int8 output of the norm in front of it, so that pairing has to be explicit in the graph. Give the MLP its own norm, or quantize it by hand.',
+    'quantize.multi-mlp.shared-norm':
+      'MLP nodes `{other}` and `{node}` both read the output of norm `{norm}`: with several MLPs the rewrite quantizes each norm -> MLP pair on its own and needs one norm per MLP (experts behind one norm are routed, not paired). Quantize them by hand.',
+    'quantize.multi-mlp.same-stem':
+      'MLP node `{node}` would get the layer-param scalars {stem}InputScale/{stem}InputOffset, which another MLP node already gets (their names differ only by a `Node` suffix). Rename one of the nodes and convert again.',
     'quantize.plain-linear-param':
       'Node `{node}` is a plain Linear with a float input; it would become a RowParallelLinearV2 (which quantizes its own input), but its param {param} sets `{field}`, which that helper does not mean the same way. Quantize it by hand or make it a RowParallelLinearV2 first.',
     'quantize.float-input-linear':
@@ -41,6 +45,16 @@ export default registerMessages({
     'quantize.missing-part': 'The layer has no {part}; the W8A8 rewrite needs input norm, QKV linear(s), o_proj, post-attention norm and MLP.',
     'quantize.ambiguous-node': 'Node `{node}` is created or wired more than once (branches); the rewrite cannot tell which one to change.',
     'quantize.shared-param': 'Param `{param}` is shared by `{node}`, which must stay float; give the quantized node its own param first.',
+    'quantize.slots.missing-slot':
+      'Node `{node}` passes {actual} inputs to {helper}, which takes {expected}; slot {slot} (an input, weight or bias slot) is among the missing ones, so which tensor belongs where is not certain. Fix the float layer\'s input list first.',
+    'quantize.slots.misfit':
+      'Node `{node}` passes {actual} inputs to {helper}, which takes {expected}, and {tensor} in slot {slot} does not fit that slot of the helper\'s layout, so the missing slots cannot be placed with certainty. Fix the float layer\'s input list first.',
+    'quantize.slots.note.padded':
+      'line {line}: node `{node}` passes {actual} inputs to {helper}, which takes {expected}, so ATB rejects the float graph at setup. The given inputs match the helper\'s slots and only the last {missing} placeholder slot(s) were missing, so the quant layer passes all {expected} ({holder} there). Fix the float layer too: add {holder} at the end of that list.',
+    'quantize.wiring.inputs-twice':
+      'The float layer itself is broken: `{node}.inTensorIds` is set on lines {lines}, while {missing} is declared but never wired (no inTensorIds), so ATB would run a graph with a node without inputs. Most likely the later line was meant for {missing}. Fix the float layer first, then convert again.',
+    'quantize.wiring.created-twice':
+      'The float layer itself is broken: the operation of `{node}` is created on lines {lines}, while {missing} is declared but never gets an operation. Most likely the later line was meant for {missing}. Fix the float layer first, then convert again.',
     'quantize.helper-slots': 'Node `{node}` passes {actual} inputs to {helper}, which takes {expected}.',
     'quantize.unexpected-inputs': 'Node `{node}` has {actual} inputs; expected {expected}.',
     'quantize.no-count': 'The constant {name} was not found; the enum and the counts must agree.',
@@ -94,8 +108,12 @@ export default registerMessages({
     'quantize.anti-outlier-node-index': '反离群 Add 节点 `{node}` 不是通过 `opGraph.nodes.at(nodeId++)` 取得的：删除它会打乱固定的节点下标，请手工把它合入 norm。',
     'quantize.model-local-op':
       '节点 `{node}` 对权重 {weight} 执行 {creator}：这是在本 layer 之外构建的算子，没有量化输入，也没有手写的量化版本说明如何量化它，因此改写不做猜测。请先为该算子提供量化版本（或改用通用的 RowParallelLinearV2 / MlpGateLayerV2）后再转换。',
-    'quantize.several-mlps':
-      '该 layer 有多个 MLP 节点（{nodes}），例如各自带 norm 的模态或专家 MLP：改写只量化一个注意力块和一个 MLP，不会猜测哪个 norm 和标量属于哪个 MLP。请参照单 MLP 的输出逐个手工量化。',
+    'quantize.multi-mlp.no-own-norm':
+      'MLP 节点 `{node}` 读取 {input}，它不是恰好一个专属 norm 的输出：有多个 MLP 时，每个 MLP 通过其前面 norm 的 int8 输出量化，因此这种配对必须在图中明确。请为该 MLP 提供专属 norm，或手工量化。',
+    'quantize.multi-mlp.shared-norm':
+      'MLP 节点 `{other}` 与 `{node}` 都读取 norm `{norm}` 的输出：有多个 MLP 时，改写对每个 norm -> MLP 配对分别量化，需要每个 MLP 各有一个 norm（共用一个 norm 的专家是路由关系，而非配对）。请手工量化。',
+    'quantize.multi-mlp.same-stem':
+      'MLP 节点 `{node}` 将获得层参数标量 {stem}InputScale/{stem}InputOffset，而另一个 MLP 节点已使用同名标量（两者名称只差 `Node` 后缀）。请重命名其中一个节点后再转换。',
     'quantize.plain-linear-param':
       '节点 `{node}` 是输入为浮点的普通 Linear；它本可改为自带输入量化的 RowParallelLinearV2，但其参数 {param} 设置了 `{field}`，该辅助函数对它的含义不同。请手工量化，或先改用 RowParallelLinearV2。',
     'quantize.float-input-linear':
@@ -104,6 +122,16 @@ export default registerMessages({
     'quantize.missing-part': '该 layer 缺少 {part}；W8A8 改写需要输入 norm、QKV linear、o_proj、注意力后 norm 与 MLP。',
     'quantize.ambiguous-node': '节点 `{node}` 被多次创建或连接（存在分支）；改写无法判断应修改哪一处。',
     'quantize.shared-param': '参数 `{param}` 同时被必须保持浮点的 `{node}` 使用；请先为量化节点单独声明参数。',
+    'quantize.slots.missing-slot':
+      '节点 `{node}` 向 {helper} 传入 {actual} 个输入，而它需要 {expected} 个；缺失的槽位中包括第 {slot} 个（输入、权重或偏置槽位），无法确定各张量应放在哪里。请先修正浮点 layer 的输入列表。',
+    'quantize.slots.misfit':
+      '节点 `{node}` 向 {helper} 传入 {actual} 个输入，而它需要 {expected} 个；第 {slot} 个槽位上的 {tensor} 与该辅助函数的槽位布局不符，无法确定缺失槽位的位置。请先修正浮点 layer 的输入列表。',
+    'quantize.slots.note.padded':
+      '第 {line} 行：节点 `{node}` 向 {helper} 传入 {actual} 个输入，而它需要 {expected} 个，因此 ATB 在构图时会拒绝该浮点图。已给出的输入与辅助函数的槽位一一对应，只缺末尾 {missing} 个占位槽位，因此量化 layer 传入全部 {expected} 个（缺失处为 {holder}）。请同时修正浮点 layer：在该列表末尾补上 {holder}。',
+    'quantize.wiring.inputs-twice':
+      '浮点 layer 本身有误：第 {lines} 行都设置了 `{node}.inTensorIds`，而已声明的 {missing} 从未连接（没有 inTensorIds），ATB 将运行一个含无输入节点的图。很可能后一行本应属于 {missing}。请先修复浮点 layer，再重新转换。',
+    'quantize.wiring.created-twice':
+      '浮点 layer 本身有误：第 {lines} 行都创建了 `{node}` 的算子，而已声明的 {missing} 从未获得算子。很可能后一行本应属于 {missing}。请先修复浮点 layer，再重新转换。',
     'quantize.helper-slots': '节点 `{node}` 向 {helper} 传入 {actual} 个输入，而它需要 {expected} 个。',
     'quantize.unexpected-inputs': '节点 `{node}` 有 {actual} 个输入；期望 {expected} 个。',
     'quantize.no-count': '未找到常量 {name}；枚举与计数必须一致。',

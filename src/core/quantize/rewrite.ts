@@ -47,6 +47,9 @@ import {
   type V1Migration,
 } from './catalog';
 import { appendToList, EditList } from './edits';
+import { completeTrailingSlots } from './slots';
+import { findMiswiring } from './wiring';
+import { MultiMlpRefusal, pairMlpsWithNorms, type MlpPair } from './multiMlp';
 import { enclosingStatement, identifiersNamed, ofType, type CountConst, type FileKey, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
 
 export class RefuseError extends Error {
@@ -111,6 +114,16 @@ export function refuseUnsupportedStyle(model: LayerModel): void {
   if (marker) refuse('quantize.already-quantized', { evidence: marker.text }, 'cpp', marker);
 }
 
+/** pairMlpsWithNorms, its refusal located at the MLP's creation. */
+function pairMlps(...args: Parameters<typeof pairMlpsWithNorms>): MlpPair[] {
+  try {
+    return pairMlpsWithNorms(...args);
+  } catch (e) {
+    if (e instanceof MultiMlpRefusal) refuse(e.code, e.args, 'cpp', e.node.createStatement);
+    throw e;
+  }
+}
+
 interface Linear {
   node: GraphNode;
   weight: string;
@@ -122,6 +135,8 @@ interface Linear {
 
 export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteNames): RewriteResult {
   refuseUnsupportedStyle(model);
+  const slip = findMiswiring(model);
+  if (slip) refuse(slip.code, { node: slip.node, lines: slip.lines.join(', '), missing: slip.missing.join(', ') }, 'cpp', slip.at);
   const fn = model.layerFunction!;
   const tensorEnum = model.tensorEnum!;
   const entryNames = new Set(tensorEnum.entries.map((e) => e.name));
@@ -248,8 +263,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     rows.push(g);
   }
   for (const g of plainRows) linears.splice(linears.indexOf(g), 1);
-  // Several MLPs (vlmo's text and image experts, each behind its own norm) are not one layer shape.
-  if (mlps.length > 1) refuse('quantize.several-mlps', { nodes: mlps.map((g) => g.name).join(', ') }, 'cpp', mlps[1].createStatement);
+  // Several MLPs (vlmo's text and image MLPs): each must read a norm of its own (multiMlp.ts).
+  const mlpPairs = mlps.length > 1 ? pairMlps(mlps, norms.filter((g) => g !== inputNorm), outputsOf, (g) => layouts.get(g) ?? HELPERS.MlpGateLayerV2) : undefined;
   // The MLP is an MlpGateLayerV2 node, or unrolled (gptneox): Linear(s) fed by the post-attention
   // norm, an activation, and a RowParallelLinearV2 down projection after the o_proj one.
   const [mlp] = mlps as (GraphNode | undefined)[];
@@ -260,7 +275,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   if (mlp) {
     if (rows.length !== 1) refuse(rows.length ? 'quantize.ambiguous-node' : 'quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: rows[1]?.name ?? '' }, 'cpp', rows[1]?.createStatement);
     // Parallel attention with one norm (falcon 7b): the MLP reads the input norm's output too.
-    postNorm = norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? (outputsOf(inputNorm).has(mlp.inputs?.names[0] ?? '') ? inputNorm : norms[1]);
+    postNorm = mlpPairs?.[0].norm ?? norms.find((g) => g !== inputNorm && outputsOf(g).has(mlp.inputs?.names[0] ?? '')) ?? (outputsOf(inputNorm).has(mlp.inputs?.names[0] ?? '') ? inputNorm : norms[1]);
   } else {
     const rest = linears.filter((g) => !qkv.includes(g));
     postNorm = norms.find((g) => g !== inputNorm && rest.some((l) => outputsOf(g).has(l.inputs?.names[0] ?? '')));
@@ -278,9 +293,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   if (!rowsInOrder.length) refuse('quantize.missing-part', { part: 'o_proj (RowParallelLinearV2)', node: '' });
   const oProj = rowsInOrder[0];
   if (!postNorm) refuse('quantize.missing-part', { part: 'post-attention RmsNorm / LayerNorm' });
-  const quantNorms = [...new Set([inputNorm, postNorm])];
-  const mlpNodes = mlp ? [mlp] : [...ups, down!];
-  const touched = [inputNorm, ...qkv, oProj, postNorm, ...mlpNodes];
+  const quantNorms = [...new Set([inputNorm, postNorm, ...(mlpPairs ?? []).map((p) => p.norm)])];
+  const mlpNodes = mlp ? mlps : [...ups, down!];
+  const touched = [inputNorm, ...qkv, oProj, ...quantNorms.slice(1), ...mlpNodes];
   for (const [n, f] of folds) {
     if (!quantNorms.includes(n)) continue;
     const stranger = readers(f.out).find((g) => !touched.includes(g));
@@ -298,12 +313,11 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     const stranger = users(param).find((g) => !allowed.includes(g));
     if (stranger) refuse('quantize.shared-param', { param, node: stranger.name }, 'cpp', stranger.createStatement);
   };
-  allowedUsers(inputNorm.paramVar!, [inputNorm, postNorm]);
-  allowedUsers(postNorm.paramVar!, [inputNorm, postNorm]);
+  for (const g of quantNorms) allowedUsers(g.paramVar!, quantNorms);
   // A plain linear that moves to the row helper gets a param of its own, so it may share the QKV one.
   for (const g of [...qkv, ...ups]) allowedUsers(g.paramVar!, [...qkv, ...ups, ...plainRows]);
   if (!plainRows.has(oProj)) allowedUsers(oProj.paramVar!, [oProj]);
-  if (mlp) allowedUsers(mlp.paramVar!, [mlp]);
+  for (const g of mlp ? mlps : []) allowedUsers(g.paramVar!, [g]);
   if (down && !plainRows.has(down)) allowedUsers(down.paramVar!, [down]);
   for (const g of plainRows) {
     if (!touched.includes(g)) refuseStray(g);
@@ -330,12 +344,18 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     return plan(g, n[1], n[2]);
   });
   /** The node's inputs in the V2 slot layout (a V1 node's inputs are spread into it, the rest IN_HOLDER). */
+  /** Nodes whose V2 call lacked trailing placeholder slots, with how many. */
+  const padded = new Map<GraphNode, number>();
   const v2Slots = (g: GraphNode, h: HelperLayout): string[] => {
     const n = g.inputs!.names;
     const migration = migrationOf(g);
     if (!migration) {
-      if (n.length !== h.slots) refuse('quantize.helper-slots', { node: g.name, helper: h.name, expected: h.slots, actual: n.length }, 'cpp', g.inputs!.list);
-      return [...n];
+      if (n.length === h.slots) return [...n];
+      // Only trailing placeholder slots missing (slots.ts): the full list is certain; noted below.
+      const check = completeTrailingSlots(n, h, holder, isWeight);
+      if (!check.ok) refuse(check.code, { node: g.name, ...check.args }, 'cpp', g.inputs!.list);
+      padded.set(g, check.missing);
+      return check.slots;
     }
     const map = migration.slotMaps[n.length];
     if (!map) refuse('quantize.helper-slots', { node: g.name, helper: g.creator!, expected: Object.keys(migration.slotMaps).join(' or '), actual: n.length }, 'cpp', g.inputs!.list);
@@ -362,7 +382,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     return ls;
   };
   const helperNodes: [GraphNode, HelperLayout][] = [[oProj, layouts.get(oProj) ?? HELPERS.RowParallelLinearV2]];
-  if (mlp) helperNodes.push([mlp, layouts.get(mlp) ?? HELPERS.MlpGateLayerV2]);
+  if (mlpPairs) for (const p of mlpPairs) helperNodes.push([p.mlp, { ...(layouts.get(p.mlp) ?? HELPERS.MlpGateLayerV2), scalarStem: p.scalarStem }]);
+  else if (mlp) helperNodes.push([mlp, layouts.get(mlp) ?? HELPERS.MlpGateLayerV2]);
   if (down) helperNodes.push([down, layouts.has(down) ? { ...layouts.get(down)!, scalarStem: ROW_AS_MLP_DOWN.scalarStem } : ROW_AS_MLP_DOWN]);
   const helperPlans = helperNodes.map(([g, h]) => [g, h, helperLinears(g, h)] as const);
   for (const l of [...qkvLinears, ...helperPlans.flatMap(([, , ls]) => ls)]) {
@@ -374,7 +395,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   // An RmsNorm quantizes with an IN_BETA offset input; a LayerNorm's own bias plays that role.
   if (quantNorms.some((g) => !layerNorms.has(g) && !folds.has(g))) addEntry(BETA_ENTRY);
   const migrated = helperNodes.map(([g]) => g).filter((g) => migrationOf(g));
-  if (migrated.length && !existingHolder) addEntry(HOLDER_ENTRY);
+  if ((migrated.length || padded.size) && !existingHolder) addEntry(HOLDER_ENTRY);
 
   const files: Record<FileKey, SourceFile | undefined> = { cpp: model.cpp, h: model.h };
   const edits: Record<FileKey, EditList | undefined> = {
@@ -527,8 +548,8 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (!plainRows.has(g)) setFields(g.paramVar!, [...(migrationOf(g)?.setFields ?? []), ...helperQuantFields(h, mode, layerParam)]);
     const migration = migrationOf(g);
     const q = quantInput(g);
-    if (migration) {
-      // V1 -> V2: the whole slot list is rewritten in the V2 layout.
+    if (migration || padded.has(g)) {
+      // V1 -> V2, or a V2 call missing trailing slots: the whole slot list is rewritten in the V2 layout.
       const slots = v2Slots(g, h);
       if (q) slots[0] = q;
       ls.forEach((l, i) => {
@@ -538,11 +559,18 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
         if (l.index) slots[h.index[i]] = l.index;
       });
       const list = g.inputs!.list;
+      if (!migration) {
+        // Missing trailing slots only: the given items change in place and the rest is appended.
+        const { names, items } = g.inputs!;
+        items.forEach((item, i) => slots[i] !== names[i] && cppEdits.replaceNode(item, slots[i]));
+        appendToList(cppEdits, list, items, slots.slice(items.length));
+        continue;
+      }
       const inner = cppEdits.text.slice(list.startIndex + 1, list.endIndex - 1);
       const pad = /^\s/.test(inner) && /\s$/.test(inner) && !inner.includes('\n') ? ' ' : '';
       cppEdits.replaceNode(list, `{${pad}${slots.join(', ')}${pad}}`);
       if (plainRows.has(g)) plainLinearToRow(cppEdits, model, g, helperQuantFields(h, mode, layerParam));
-      else migrateToV2(cppEdits, model, g, migration);
+      else if (migration) migrateToV2(cppEdits, model, g, migration);
       continue;
     }
     const items = g.inputs!.items;
@@ -589,7 +617,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
   if (!fromJsons.length) fromJsons = findCreateReader(files, `Create${fn.name}`, structName!);
   // No reader in the layer: the model's own .cpp fills the param struct field by field (starcoder,
   // paged layers; their hand-written quant twins do the same), so it has to set the new scalars too.
-  const notes: Message[] = [];
+  const notes: Message[] = [...padded].map(([g, missing]) =>
+    msg('quantize.slots.note.padded', { line: g.inputs!.list.startPosition.row + 1, node: g.name, helper: g.creatorQualified ?? g.creator ?? '?', expected: missing + g.inputs!.names.length, actual: g.inputs!.names.length, missing, holder }),
+  );
   const unread = scalars.filter((s) => !existingFields.has(s.name));
   if (!fromJsons.length && unread.length) notes.push(msg('quantize.note.set-scalars', { struct: struct.node.childForFieldName('name')?.text ?? structName!, names: unread.map((s) => s.name).join(', ') }));
   for (const fj of fromJsons) {
