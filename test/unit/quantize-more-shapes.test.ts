@@ -295,8 +295,8 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
     });
   });
 
-  describe('several MLP nodes (vlmo 2b encoder: text and image MLPs, each behind its own norm)', () => {
-    it('refuses naming every MLP node instead of calling it ambiguous', () => {
+  describe('several MLP nodes behind one norm (not the one-norm-per-MLP shape of vlmo 2b, see quantize-multi-mlp)', () => {
+    it('refuses naming both MLP nodes and the norm instead of calling it ambiguous', () => {
       const input = fixtureInput('layernorm');
       const cppText = input.cppText
         .replace('    atb::Node &mlpNode = opGraph.nodes.at(nodeId++);', '    atb::Node &mlpNode = opGraph.nodes.at(nodeId++);\n    atb::Node &imageMlpNode = opGraph.nodes.at(nodeId++);')
@@ -304,8 +304,9 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
       assert.strictEqual(cppText.split('imageMlpNode').length, 4);
       const outcome = quantizeLayer(syntax, { ...input, cppText }, 'w8a8sc');
       assert.ok(!outcome.ok);
-      assert.strictEqual(outcome.refusal.code, 'quantize.several-mlps');
-      assert.ok(formatMessage(outcome.refusal.message).includes('mlpNode, imageMlpNode'), formatMessage(outcome.refusal.message));
+      assert.strictEqual(outcome.refusal.code, 'quantize.multi-mlp.shared-norm');
+      const text = formatMessage(outcome.refusal.message);
+      assert.ok(text.includes('`mlpNode` and `imageMlpNode`') && text.includes('postAttnLayerNormNode'), text);
     });
   });
 
