@@ -51,6 +51,7 @@ export interface CliCommand {
   name: string;
   /** One line for `atb-migrate --help` (English and Chinese via the core messages). */
   summary: Message;
-  usage: string;
+  /** The long `--help` text: a message (English and Chinese) or, for transform, the plain synopsis. */
+  usage: string | Message;
   run(argv: string[], io: CliIO): Promise<number>;
 }

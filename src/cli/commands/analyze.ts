@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeModelFolder, analyzeSource, parseConfigJson, readiness, readinessJson, readinessLines, summarize, toReports, type AnalysisResult, type FolderAnalysis, type ReadinessSummary } from '../../core/analysis';
 import type { DiagnosticData, GeneratedFile } from '../../core/common';
-import { formatMessage, msg, type Message } from '../../core/i18n';
+import { formatMessage, msg, type Locale, type Message } from '../../core/i18n';
 import { nodeFileReader } from '../../node/fileReader';
 import { loadNodeCatalog } from '../../node/catalogFile';
 import { nodeSyntax } from '../../node/syntax';
@@ -18,16 +18,8 @@ import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 import { isError, logLevel, missingArgument, nonEmpty, oneOf, parseCliArgs, unexpectedArgument, usageError } from '../usage';
 
-const USAGE = `Usage: atb-migrate analyze <model dir | modeling_*.py> [options]
-
-Options:
-  -s, --source <path>    the model folder or Python file (same as the positional argument)
-  -o, --out <dir>        where <ModelClass>/ reports go (default: current directory)
-  --format <list>        json,csv (default: both)
-  --json                 print the summary as JSON on stdout
-  --force                replace existing report files that differ
-  -l, --log-level <lvl>  debug | info | warning | error (default: info)
-  -h, --help             this help`;
+/** The long `--help` text, in the user's language (cli.usage.analyze-help). */
+const usage = (locale: Locale = 'en'): string => formatMessage(msg('cli.usage.analyze-help'), locale);
 
 interface Options {
   input?: string;
@@ -69,16 +61,16 @@ function parseAnalyzeArgs(argv: string[]): Options | { error: Message } {
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
   summary: msg('cli.analyze.summary'),
-  usage: USAGE,
+  usage: msg('cli.usage.analyze-help'),
   async run(argv, io) {
     if (argv.includes('-h') || argv.includes('--help')) {
-      io.out(USAGE);
+      io.out(usage(io.locale));
       return EXIT.ok;
     }
     const parsed = parseAnalyzeArgs(argv);
     const options = isError(parsed) || parsed.input ? parsed : missingArgument('<model dir | file>');
     if (isError(options)) {
-      io.err(usageError('analyze', options.error, USAGE, (m) => formatMessage(m, io.locale)));
+      io.err(usageError('analyze', options.error, usage(io.locale), (m) => formatMessage(m, io.locale)));
       return EXIT.usage;
     }
     return analyze(options as Options & { input: string }, io);

@@ -19,38 +19,8 @@ import { runCppTransform } from './transformModel';
 import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 import { isError, logLevel, missingArgument, nonEmpty, oneOf, parseCliArgs, positiveInteger, unexpectedArgument, usageError } from '../usage';
 
-const USAGE = `Usage: atb-migrate generate <model dir> [options]
-
-Reads config.json, generation_config.json, the safetensors index/headers and
-quant_model_description*.json, and writes MindIE-LLM's torch-like v3 files to
-<out>/<model_type>/ (flash_causal_<mt>_v3.py, modeling_<mt>_python.py,
-config_<mt>.py, router_<mt>.py, __init__.py).
-
-With --target onnx it writes export_onnx.py and README.md instead: the per-block
-ONNX export for TPU-MLIR (embedding, lm_head, block_<i>, block_cache_<i>).
-
-Options:
-  -o, --out DIR                  atb_llm/models folder or any output folder
-                                 (default: ./atb_llm/models when present, else .;
-                                 onnx: ./<model folder name>-onnx)
-  -t, --model-type NAME          package name (default: config.json model_type)
-      --target torch-like|cpp|onnx   torch-like v3 package (default), a C++ graph model
-                                 (atb_framework/models/<ns>/ + atb_llm/models/<model_type>/ under --out),
-                                 or the per-block ONNX export script for TPU-MLIR
-      --seq-length N             onnx: static sequence length (default ${DEFAULT_SEQ_LENGTH})
-      --mindie-version V         v3.0.0.beta.1 | v3.0.0 (cpp target; default v3.0.0)
-      --embedding-parallel-threshold N   vocab size from which the embedding is split (default 152064)
-      --quant-disable-names A,B|FILE   quant-disabled (fallback) layers that must stay FLOAT,
-                                 as a comma list or a file with one name per line, as msit's
-                                 flag (default lm_head; --fallback-layers is the same)
-      --lm-head NAME             module the lm_head loads (default: from the weights)
-      --force                    replace existing files
-      --dry-run                  show what would be written, write nothing
-      --json                     machine-readable result on stdout
-  -l, --log-level LEVEL          debug | info | warning | error (default info)
-  -h, --help                     this help
-
-Exit codes: 0 ok, 1 refused (nothing written), 2 usage error.`;
+/** The long `--help` text, in the user's language (cli.usage.generate-help). */
+const usage = (locale: Locale = 'en'): string => formatMessage(msg('cli.usage.generate-help', { seqLength: DEFAULT_SEQ_LENGTH }), locale);
 
 interface Args {
   modelDir?: string;
@@ -137,7 +107,7 @@ const GENERATORS: Record<string, { generate(spec: ModelSpec, args: Args, outDir:
  * msit's `--quant-disable-names`: a comma-separated list, or the path of a file with one name per
  * line (blank lines and `#` comments skipped). A value naming an existing file is read as a file.
  */
-export function readNameList(value: string, cwd: string): string[] | string {
+export function readNameList(value: string, cwd: string): string[] | Message {
   const file = path.resolve(cwd, value);
   let text: string | undefined;
   try {
@@ -146,9 +116,9 @@ export function readNameList(value: string, cwd: string): string[] | string {
     /* not a file: a list */
   }
   const names = (text !== undefined ? text.split(/\r?\n/).map((l) => l.replace(/#.*/, '')) : value.split(',')).map((s) => s.trim()).filter(Boolean);
-  if (!names.length) return text !== undefined ? `${file} names no layer` : 'no layer names given';
+  if (!names.length) return text !== undefined ? msg('cli.usage.names-file-empty', { file }) : msg('cli.usage.names-none');
   const bad = names.find((n) => !/^[A-Za-z0-9_.]+$/.test(n));
-  if (bad !== undefined) return `"${bad}" is not a layer name (letters, digits, _ and dots)`;
+  if (bad !== undefined) return msg('cli.usage.not-a-name', { name: bad });
   return names;
 }
 
@@ -160,19 +130,19 @@ function defaultOut(cwd: string): string {
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: msg('cli.generate.summary'),
-  usage: USAGE,
+  usage: msg('cli.usage.generate-help', { seqLength: DEFAULT_SEQ_LENGTH }),
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseGenerateArgs(argv);
     if (isError(args)) {
-      io.err(usageError('generate', args.error, USAGE, (m) => formatMessage(m, io.locale)));
+      io.err(usageError('generate', args.error, usage(io.locale), (m) => formatMessage(m, io.locale)));
       return EXIT.usage;
     }
     if (args.help) {
-      io.out(USAGE);
+      io.out(usage(io.locale));
       return EXIT.ok;
     }
     if (!args.modelDir) {
-      io.err(usageError('generate', missingArgument('<model dir>').error, USAGE, (m) => formatMessage(m, io.locale)));
+      io.err(usageError('generate', missingArgument('<model dir>').error, usage(io.locale), (m) => formatMessage(m, io.locale)));
       return EXIT.usage;
     }
     if (args.target === 'cpp') {
@@ -195,8 +165,8 @@ export const generateCommand: CliCommand = {
     let fallbackLayers: string[] | undefined;
     if (args.fallbackSpec !== undefined) {
       const names = readNameList(args.fallbackSpec, io.cwd);
-      if (typeof names === 'string') {
-        io.err(`atb-migrate generate: --quant-disable-names: ${names}`);
+      if (!Array.isArray(names)) {
+        io.err(`atb-migrate generate: --quant-disable-names: ${formatMessage(names, io.locale)}`);
         return EXIT.usage;
       }
       fallbackLayers = names;

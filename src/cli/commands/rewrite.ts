@@ -5,34 +5,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatMessage, msg, type Message } from '../../core/i18n';
+import { formatMessage, msg, type Locale, type Message } from '../../core/i18n';
 import { planStaticShapeText, STATIC_SHAPE_EDITS, type StaticShapeEdit } from '../../core/rewrite';
 import { nodeSyntax } from '../../node/syntax';
 import { writeAllOrNothing } from '../writeFiles';
 import { EXIT, Logger, type CliCommand, type CliIO, type LogLevel } from '../io';
 import { isError, logLevel, missingArgument, nonEmpty, oneOf, parseCliArgs, unexpectedArgument, usageError } from '../usage';
 
-const USAGE = `Usage: atb-migrate rewrite <modeling_*.py> --static-shape [options]
-
-Applies the static-shape attention edits for TPU-MLIR (seed 003) to a transformers
-modeling file, keeping everything else byte for byte:
-  rotary            apply_rotary_pos_emb lays cos/sin out for q/k in [batch, seq, heads, head_dim]
-  repeat-kv         repeat_kv takes [batch, seq, kv_heads, head_dim]
-  attention-layout  q/k/v stay in [batch, seq, heads, head_dim]; past K/V concatenated on dim 1
-  pretraining-tp    removes the pretraining_tp > 1 branches
-rotary, repeat-kv and attention-layout change the layout together and are only applied together.
-An edit whose pattern is not in the file is not applied, and the reason is printed.
-
-Options:
-      --static-shape             the edits above (required: the only rewrite so far)
-      --only A,B                 just these edits (default: every one that applies)
-  -o, --out FILE                 write the result there instead of over the input
-      --dry-run                  show what would change, write nothing
-      --json                     machine-readable result on stdout
-  -l, --log-level LEVEL          debug | info | warning | error (default info)
-  -h, --help                     this help
-
-Exit codes: 0 ok, 1 nothing applied (nothing written), 2 usage error.`;
+/** The long `--help` text, in the user's language (cli.usage.rewrite-help). */
+const helpText = (locale: Locale = 'en'): string => formatMessage(msg('cli.usage.rewrite-help'), locale);
 
 /** Files bigger than this are not modeling files (the largest transformers ones are ~300 KB). */
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -77,16 +58,16 @@ function parseRewriteArgs(argv: string[]): Args | { error: Message } {
 export const rewriteCommand: CliCommand = {
   name: 'rewrite',
   summary: msg('cli.rewrite.summary'),
-  usage: USAGE,
+  usage: msg('cli.usage.rewrite-help'),
   async run(argv: string[], io: CliIO): Promise<number> {
     const args = parseRewriteArgs(argv);
-    const usage = (error: Message) => io.err(usageError('rewrite', error, USAGE, (m) => formatMessage(m, io.locale)));
+    const usage = (error: Message) => io.err(usageError('rewrite', error, helpText(io.locale), (m) => formatMessage(m, io.locale)));
     if (isError(args)) {
       usage(args.error);
       return EXIT.usage;
     }
     if (args.help) {
-      io.out(USAGE);
+      io.out(helpText(io.locale));
       return EXIT.ok;
     }
     if (!args.file || !args.staticShape) {
