@@ -217,6 +217,13 @@ describe('quantize: several MLPs, trailing helper slots, layers wired twice', fu
       assert.ok(r.en.includes('mulNode') && r.en.includes('swishNode'), r.en);
     });
 
+    it('a node wired through push_back is not "never wired": the other node wired twice is only ambiguous', () => {
+      const input = fixtureInput('unrolled-mlp');
+      let cppText = edit(input.cppText, 'swishNode.inTensorIds = {INTERMEDIATE_GATE_OUT};', 'swishNode.inTensorIds.push_back(INTERMEDIATE_GATE_OUT);');
+      cppText = edit(cppText, 'upLinearNode.inTensorIds = {INTERMEDIATE_SELF_NORM_OUT, IN_MLP_UP_WEIGHT};', 'upLinearNode.inTensorIds = {INTERMEDIATE_SELF_NORM_OUT, IN_MLP_UP_WEIGHT};\n    upLinearNode.inTensorIds = {INTERMEDIATE_SELF_NORM_OUT, IN_MLP_UP_WEIGHT};');
+      refused(quantizeLayer(syntax, { ...input, cppText }, 'w8a8'), 'quantize.ambiguous-node');
+    });
+
     for (const c of ['paged-attention', 'create-reads-json']) {
       it(`${c}: a node wired in two branches, with every node wired, is not called broken`, () => {
         const input = fixtureInput(c);

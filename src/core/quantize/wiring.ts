@@ -32,12 +32,15 @@ function declaredNodes(body: Node): string[] {
 
 export function findMiswiring(model: LayerModel): Miswiring | undefined {
   const fn = model.layerFunction;
-  if (!fn) return undefined;
+  // Only a node set twice can be the slip: most layers stop here without another tree walk.
+  if (!fn || !model.nodes.some((g) => g.inputAssignments > 1 || g.createCount > 1)) return undefined;
   const declared = declaredNodes(fn.body);
-  const byName = new Map(model.nodes.map((g) => [g.name, g]));
-  const unwired = declared.filter((n) => !byName.get(n)?.inputAssignments);
-  // `x.operation = new Op(...)` creates a node without a creating call.
-  const uncreated = declared.filter((n) => !byName.get(n)?.createCount && !(model.assignments.get(n) ?? []).some((a) => a.path === 'operation'));
+  // A node counts as never wired / never created only when the body never names its
+  // `.inTensorIds` / `.operation` at all (not even through push_back or `x.operation = new Op`).
+  const body = fn.body.text;
+  const never = (n: string, field: string) => !new RegExp(`\\b${n}\\s*\\.\\s*${field}\\b`).test(body);
+  const unwired = declared.filter((n) => never(n, 'inTensorIds'));
+  const uncreated = declared.filter((n) => never(n, 'operation'));
   for (const g of model.nodes) {
     if (g.inputAssignments > 1 && unwired.length) {
       const sets = ofType(fn.body, ['assignment_expression']).filter((a) => strip(a.childForFieldName('left')?.text ?? '') === `${g.name}.inTensorIds`);
