@@ -11,7 +11,7 @@ import '../../src/core/messages';
 import { quantizeLayer, type QuantizeOutcome, type QuantMode } from '../../src/core/quantize';
 import type { Syntax } from '../../src/core/syntax';
 import { nodeSyntax } from '../../src/node/syntax';
-import { constant, enumEntries, fieldAssignments, fixtureInput, inputLists, structFields, syntaxErrors } from '../compile/layer-fixtures';
+import { constant, enumEntries, fieldAssignments, fixtureInput, inputLists, missingPreservedLines, structFields, syntaxErrors } from '../compile/layer-fixtures';
 
 function ok(outcome: QuantizeOutcome): Extract<QuantizeOutcome, { ok: true }> {
   if (!outcome.ok) assert.fail(`refused: ${outcome.refusal.code} ${formatMessage(outcome.refusal.message)}`);
@@ -42,6 +42,29 @@ describe('quantize: several MLPs, trailing helper slots, layers wired twice', fu
   before(async () => {
     syntax = await nodeSyntax();
   });
+
+  for (const [c, symbols] of [['multi-mlp', ['MultiwayLayer', 'CreateMultiwayLayer', 'MultiwayLayerParam', 'MultiwayLayerTensorId']], ['trailing-slots', ['PagedLayer', 'PagedLayerParam', 'PagedLayerTensorId']]] as const) {
+    for (const mode of MODES) {
+      it(`${c} (${mode}): other lines kept byte for byte, deterministic, its own output refused as already quantized`, () => {
+        const input = fixtureInput(c);
+        const r = ok(quantizeLayer(syntax, input, mode));
+        const [cpp, h] = [r.files[0].contents, r.files[1].contents];
+        const P = mode === 'w8a8' ? 'Quant' : 'SparseQuant';
+        const header = input.headerPath.split('/').pop()!;
+        const renames = [
+          ...symbols.map((s) => ({ from: s, to: s.startsWith('Create') ? 'Create' + P + s.slice(6) : P + s })),
+          { from: header, to: (mode === 'w8a8' ? 'quant_' : 'sparse_quant_') + header },
+        ];
+        // Tensor-id lists (and their continuation lines), counts, the guard and the int8 / sparse linear params change.
+        const changed = [/inTensorIds/, /outTensorIds/, /_TENSOR_COUNT =/, /#ifndef|#define/, /^\s*(INTERNAL|IN)_[\w, ]*\}?;?$/, /LinearParam \w+( = \{.*\})?;/, /\.(hasBias|transposeB|isQuant|isBias) = /];
+        assert.deepStrictEqual(missingPreservedLines(input.cppText, cpp, renames, changed), []);
+        assert.deepStrictEqual(missingPreservedLines(input.headerText!, h, renames, changed), []);
+        assert.deepStrictEqual(ok(quantizeLayer(syntax, input, mode)).files, r.files);
+        const twice = quantizeLayer(syntax, { cppPath: r.files[0].path, cppText: cpp, headerPath: r.files[1].path, headerText: h }, mode);
+        assert.ok(!twice.ok && twice.refusal.code === 'quantize.already-quantized');
+      });
+    }
+  }
 
   describe('one MLP per norm (vlmo 2b multiway encoder: text and vision MLPs, each behind its own LayerNorm)', () => {
     for (const mode of MODES) {
