@@ -131,6 +131,22 @@ describe('modelDir: reading transformers model folders', () => {
     assert.deepStrictEqual(codes(missing), ['modelDir.not-found']);
   });
 
+  it('without weights, the warning names the tensor names the family assumes (packed phi3, plain llama)', async () => {
+    const config = { model_type: 'phi3', architectures: ['Phi3ForCausalLM'], hidden_size: 64, num_attention_heads: 4, num_hidden_layers: 2, intermediate_size: 128, vocab_size: 100 };
+    const phi3 = tempDir('phi3-no-weights');
+    fs.writeFileSync(path.join(phi3, 'config.json'), JSON.stringify(config));
+    const llama = tempDir('llama-no-weights');
+    fs.writeFileSync(path.join(llama, 'config.json'), JSON.stringify({ ...config, model_type: 'llama', architectures: ['LlamaForCausalLM'] }));
+    const text = async (dir: string, locale?: string) => {
+      const p = (await read(dir)).problems.find((x) => x.code === 'modelDir.no-weights');
+      assert.ok(p, `no-weights warning for ${dir}`);
+      return formatMessage(p.message, locale);
+    };
+    assert.match(await text(phi3), /model\.layers\.N\.self_attn\.qkv_proj/);
+    assert.match(await text(phi3, 'zh-cn'), /model\.layers\.N\.self_attn\.qkv_proj/);
+    assert.match(await text(llama), /model\.layers\.N\.self_attn\.q_proj\b/);
+  });
+
   describe('safetensors headers', () => {
     const withShard = (write: (file: string) => void) => {
       const dir = tempDir('st');
