@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatMessage } from '../../src/core/i18n';
+import { formatMessage, type Locale } from '../../src/core/i18n';
 import '../../src/core/messages';
 import { readModelFolder, type ReadResult } from '../../src/core/modelDir';
 import { detectLayout } from '../../src/core/modelDir/layout';
@@ -140,7 +140,7 @@ describe('modelDir: reading transformers model folders', () => {
     const text = async (dir: string, locale?: string) => {
       const p = (await read(dir)).problems.find((x) => x.code === 'modelDir.no-weights');
       assert.ok(p, `no-weights warning for ${dir}`);
-      return formatMessage(p.message, locale);
+      return formatMessage(p.message, locale as Locale | undefined);
     };
     assert.match(await text(phi3), /model\.layers\.N\.self_attn\.qkv_proj/);
     assert.match(await text(phi3, 'zh-cn'), /model\.layers\.N\.self_attn\.qkv_proj/);
