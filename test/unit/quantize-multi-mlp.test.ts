@@ -66,6 +66,37 @@ describe('quantize: several MLPs, trailing helper slots, layers wired twice', fu
     }
   }
 
+  it('seeded edits of the new shapes (drop or duplicate an input, rename a tensor): a clean rewrite or a specific refusal, never a throw', () => {
+    let seed = 8;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const codes = new Set<string>();
+    for (const c of ['multi-mlp', 'trailing-slots', 'unrolled-mlp']) {
+      const input = fixtureInput(c);
+      const ids = [...input.cppText.matchAll(/\b(IN|INTERNAL|INTERMEDIATE)_[A-Z_]+\b/g)];
+      for (let i = 0; i < 60; i++) {
+        const m = ids[Math.floor(random() * ids.length)];
+        const at = m.index!;
+        const kind = i % 3;
+        const other = ids[Math.floor(random() * ids.length)][0];
+        const cppText = kind === 0
+          ? input.cppText.slice(0, at) + input.cppText.slice(at + m[0].length).replace(/^\s*,/, '')
+          : kind === 1 ? input.cppText.slice(0, at) + m[0] + ', ' + input.cppText.slice(at) : input.cppText.slice(0, at) + other + input.cppText.slice(at + m[0].length);
+        let outcome: QuantizeOutcome | undefined;
+        assert.doesNotThrow(() => (outcome = quantizeLayer(syntax, { ...input, cppText }, i % 2 ? 'w8a8' : 'w8a8sc')), `${c} #${i}`);
+        if (outcome!.ok) {
+          for (const f of outcome!.files) assert.deepStrictEqual(syntaxErrors(syntax, f.contents), [], `${c} #${i}: output parses`);
+          continue;
+        }
+        const { code, message } = outcome!.refusal;
+        codes.add(code);
+        assert.notStrictEqual(code, 'quantize.internal', `${c} #${i}: ${formatMessage(message)}`);
+        assert.notStrictEqual(formatMessage(message, 'zh-cn'), formatMessage(message, 'en'), code);
+        assert.notStrictEqual(formatMessage(message, 'zh-cn'), code, code);
+      }
+    }
+    assert.ok(codes.size >= 3, [...codes].join(', '));
+  });
+
   describe('one MLP per norm (vlmo 2b multiway encoder: text and vision MLPs, each behind its own LayerNorm)', () => {
     for (const mode of MODES) {
       it(`${mode}: every norm -> MLP pair is quantized like the single-MLP layer, with scalars named after its MLP`, () => {
