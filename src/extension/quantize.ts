@@ -63,7 +63,11 @@ async function buildEdit(result: QuantizeResult, mode: QuantMode): Promise<vscod
 }
 
 function logResult(ctx: Ctx, result: QuantizeResult, mode: QuantMode): void {
-  for (const r of result.reports) ctx.log.info(`[${MODE_LABEL[mode]}] ${r.summary}`);
+  // A report with notes asks the user to act (fields the model code must set, a slip in the float file).
+  for (const r of result.reports) {
+    if (r.notes.length) ctx.log.warn(`[${MODE_LABEL[mode]}] ${r.summary}`);
+    else ctx.log.info(`[${MODE_LABEL[mode]}] ${r.summary}`);
+  }
   for (const r of result.refusals) ctx.log.warn(`[${MODE_LABEL[mode]}] ${r.uri ? vscode.Uri.parse(r.uri).fsPath + ': ' : ''}${r.message} (${r.code})`);
   for (const s of result.skipped) ctx.log.info(`[${MODE_LABEL[mode]}] ${vscode.l10n.t('skipped')} ${vscode.Uri.parse(s.uri).fsPath}: ${s.reason}`);
 }
@@ -72,6 +76,7 @@ function summarize(result: QuantizeResult, mode: QuantMode): void {
   const layers = result.reports.length;
   const refused = result.refusals.length;
   const skipped = result.skipped.length;
+  const noted = result.reports.filter((r) => r.notes.length).length;
   const showLog = vscode.l10n.t('Show Log');
   const onPick = (choice: string | undefined) => {
     if (choice === showLog) void vscode.commands.executeCommand('atb-migrate.showLog');
@@ -83,5 +88,7 @@ function summarize(result: QuantizeResult, mode: QuantMode): void {
     void vscode.window
       .showInformationMessage(vscode.l10n.t('{0} layer(s) ready to preview; {1} refused and {2} skipped (reasons in the log).', layers, refused, skipped), showLog)
       .then(onPick);
+  } else if (noted > 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} layer(s) ready to preview; {1} with notes to act on (in the log).', layers, noted), showLog).then(onPick);
   }
 }
