@@ -8,16 +8,20 @@ import { msg, type Message } from '../i18n';
 import type { Node, Syntax } from '../syntax';
 import { analyzeLayer, firstSyntaxError, freeModel, ofType, parseFile, type LayerModel } from '../layer/model';
 import { NAMING, type QuantMode } from './catalog';
+import { lowerLayer, readIncludedSources, spanIn, type IncludedSource } from './localOps';
 import { RefuseError, rewriteLayer } from './rewrite';
 import './messages';
 
 export type { QuantMode } from './catalog';
+export { readIncludedSources, type IncludedSource } from './localOps';
 
 export interface LayerInput {
   cppPath: string;
   cppText: string;
   headerPath: string;
   headerText: string | undefined;
+  /** The headers (and their .cpp) the layer includes, for model-local ops and a borrowed enum (readIncludedSources). */
+  included?: IncludedSource[];
 }
 
 export interface QuantizeReport {
@@ -80,6 +84,7 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
   const headerEarly = textProblem(input.headerPath, input.headerText);
   if (headerEarly) return headerEarly;
   let model: LayerModel | undefined;
+  let toOriginal: Record<'cpp' | 'h', (offset: number) => number> | undefined;
   try {
     model = analyzeLayer(syntax, input.cppText, input.headerText);
     for (const f of [model.cpp, model.h!]) {
@@ -88,6 +93,14 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
         const path = f.key === 'cpp' ? input.cppPath : input.headerPath;
         return refusal('quantize.syntax-error', path, { file: splitPath(path).base + splitPath(path).ext, line: error.startPosition.row + 1 }, rangeOf(error));
       }
+    }
+    // Model-local ops, LinearParallel nodes and a borrowed enum are written out as plain nodes first.
+    const lowered = lowerLayer(syntax, model, input.included ?? []);
+    if (lowered) {
+      freeModel(model);
+      model = undefined;
+      model = analyzeLayer(syntax, lowered.cppText, lowered.hText);
+      toOriginal = lowered.toOriginal;
     }
     const outputs = quantizeOutputPaths(input.cppPath, mode);
     const h = splitPath(input.headerPath);
@@ -119,7 +132,13 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
   } catch (error) {
     if (error instanceof RefuseError) {
       const path = error.file === 'h' ? input.headerPath : input.cppPath;
-      return refusal(error.code, path, error.args, rangeOf(error.node));
+      let node = error.node;
+      // Found on the lowered layer: point at the same place in the user's own text.
+      if (node && toOriginal) {
+        const key = error.file ?? 'cpp';
+        node = spanIn(key === 'h' ? input.headerText! : input.cppText, toOriginal[key](node.startIndex), toOriginal[key](node.endIndex));
+      }
+      return refusal(error.code, path, error.args, rangeOf(node));
     }
     return refusal('quantize.internal', input.cppPath, { detail: String((error as Error)?.message ?? error) });
   } finally {
@@ -206,7 +225,8 @@ export async function quantizePaths(
     }
     let outcome: QuantizeOutcome;
     try {
-      outcome = quantizeLayer(syntax, { cppPath, cppText, headerPath, headerText }, mode);
+      const included = await readIncludedSources(reader, cppPath, cppText, headerPath);
+      outcome = quantizeLayer(syntax, { cppPath, cppText, headerPath, headerText, included }, mode);
     } catch (error) {
       outcome = refusal('quantize.internal', cppPath, { detail: String((error as Error)?.message ?? error) });
     }
