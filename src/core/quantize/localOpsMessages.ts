@@ -4,7 +4,7 @@ import { registerMessages } from '../i18n';
 export default registerMessages({
   en: {
     'quantize.local-op.moe':
-      'Node `{node}` runs the mixture-of-experts op {creator}: the old-style ATB generation has no quantized form of it (its expert linears, routing masks and weighted sums are built inside the op, with no quant inputs), so this layer stays float. The new-style DecoderLayer models (for example models/mixtral/7b_dense/layer/decoder_layer.cpp) quantize at run time; use those for a W8A8 MoE model.',
+      'Node `{node}` runs the mixture-of-experts op {creator}: the old-style ATB generation has no quantized form of it (its gate, routing masks and expert linears are built inside the op with MatmulParam / LinearParam and no quant inputs), so this layer stays float; nothing was converted. The same models\' new-style DecoderLayer (models/deepseek/16b_dense/layer/decoder_layer.cpp, models/mixtral/7b_dense/layer/decoder_layer.cpp) quantizes the attention linears at run time (linearQuantType / packQuantType) and keeps the experts float: use it for W8A8 attention.',
     'quantize.local-op.source-missing':
       'Node `{node}` runs the model-local op {creator}; its source was not found ({file}), so what it computes cannot be read and nothing was converted. Convert the layer with the model\'s folder tree in place (the op\'s .h and .cpp where the #include points).',
     'quantize.local-op.unknown-shape':
@@ -27,7 +27,7 @@ export default registerMessages({
   },
   'zh-cn': {
     'quantize.local-op.moe':
-      '节点 `{node}` 执行混合专家（MoE）算子 {creator}：旧式 ATB 这一代没有它的量化形式（专家 linear、路由掩码与加权求和都在算子内部构建，没有量化输入），因此该 layer 保持浮点。新式 DecoderLayer 模型（例如 models/mixtral/7b_dense/layer/decoder_layer.cpp）在运行时量化；W8A8 的 MoE 模型请使用它们。',
+      '节点 `{node}` 执行混合专家（MoE）算子 {creator}：旧式 ATB 这一代没有它的量化形式（门控、路由掩码与专家 linear 都在算子内部用 MatmulParam / LinearParam 构建，没有量化输入），因此该 layer 保持浮点，未做任何转换。同一模型的新式 DecoderLayer（models/deepseek/16b_dense/layer/decoder_layer.cpp、models/mixtral/7b_dense/layer/decoder_layer.cpp）在运行时量化注意力部分的 linear（linearQuantType / packQuantType），专家保持浮点：需要 W8A8 注意力时请使用它。',
     'quantize.local-op.source-missing':
       '节点 `{node}` 执行模型自带算子 {creator}；未找到其源码（{file}），无法读出它的计算内容，未做任何转换。请在模型目录树完整（#include 指向处有该算子的 .h 与 .cpp）时转换此 layer。',
     'quantize.local-op.unknown-shape':
