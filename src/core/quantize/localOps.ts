@@ -470,6 +470,16 @@ function splitLinearParallel(model: LayerModel, g: GraphNode): Replacement {
   };
 }
 
+/** Deletes a statement of the op's param, with a comment that shares its line (it spoke of that field). */
+function deleteLine(edits: EditList, node: Node): void {
+  const start = edits.lineStart(node.startIndex);
+  const end = edits.lineEnd(node.endIndex);
+  if (/^[ \t]*$/.test(edits.text.slice(start, node.startIndex)) && /^[ \t]*(\/\/.*)?$/.test(edits.text.slice(node.endIndex, end))) {
+    const next = edits.text.startsWith('\r\n', end) ? end + 2 : edits.text.startsWith('\n', end) ? end + 1 : end;
+    edits.replace(start, next, '');
+  } else edits.deleteStatement(node);
+}
+
 /** Writes the replacements: node references, params, creations, wiring, enum entries and counts. */
 function emit(model: LayerModel, replacements: Replacement[]): Lowered {
   const edits: Record<FileKey, EditList | undefined> = {
@@ -506,8 +516,8 @@ function emit(model: LayerModel, replacements: Replacement[]): Lowered {
     const createLine = (p: string, n: string) => `${createCall}(${p}, &${n}.operation);`;
     // The layer's node becomes the first plain node.
     const decl = model.paramVars.get(g.paramVar!)![0].declaration;
-    cpp.deleteStatement(decl);
-    for (const a of model.assignments.get(g.paramVar!) ?? []) cpp.deleteStatement(a.statement);
+    deleteLine(cpp, decl);
+    for (const a of model.assignments.get(g.paramVar!) ?? []) deleteLine(cpp, a.statement);
     cpp.replaceNode(g.createStatement, [...paramLines(nodes[0], params[0]), createLine(params[0], g.name)].join(eol + indent));
     cpp.replaceNode(g.inputs.list, `{${nodes[0].inputs.join(', ')}}`);
     cpp.replaceNode(g.outputs.list, `{${nodes[0].outputs.join(', ')}}`);
