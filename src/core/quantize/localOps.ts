@@ -26,10 +26,10 @@ import {
   type LayerModel,
   type SourceFile,
 } from '../layer/model';
-import { CREATE_OPERATION_CALLS } from './catalog';
+import { CREATE_OPERATION_CALLS, QUANTIZED_OP } from './catalog';
 import { EditList } from './edits';
 import { ELEWISE_MUL, LINEAR_PARALLEL, LOCAL_OP_SHAPES, MOE_OP_CREATOR, SIMPLE_PARAMS } from './localOpShapes';
-import { RefuseError } from './rewrite';
+import { RefuseError, refuseUnsupportedStyle } from './rewrite';
 import './localOpsMessages';
 
 /** A header the layer includes with quotes, where it was found (next to the layer or above it), and its .cpp. */
@@ -83,9 +83,11 @@ export async function readIncludedSources(reader: FileReader, cppPath: string, c
   for (const m of cppText.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"]+)"/gm)) {
     const src: IncludedSource = { include: m[1] };
     const rel = m[1].replace(/[\\/]/g, sep);
+    // The layer's own header is read by the caller already.
+    if (dirs.some((dir) => dir + rel === headerPath)) continue;
     for (const dir of dirs) {
       const p = dir + rel;
-      if (p === headerPath || (await quiet(reader.size(p))) === undefined) continue;
+      if ((await quiet(reader.size(p))) === undefined) continue;
       src.headerPath = p;
       src.headerText = await quiet(reader.readText(p));
       const cpp = p.replace(/\.(h|hpp)$/i, '.cpp');
@@ -121,10 +123,15 @@ function refuse(code: string, args?: Record<string, string | number>, file?: Fil
   throw new RefuseError(code, args, file, node);
 }
 
-/** Layer nodes that run a model-local graph op on a weight. */
+/** Layer nodes that run a model-local graph op on a weight (not ops on quantized weights: those are refused as such). */
 function localOpNodes(model: LayerModel): GraphNode[] {
   return model.nodes.filter(
-    (g) => !!g.creator && !CREATE_OPERATION_CALLS.has(g.creator) && /^Create\w+Operation$/.test(g.creator) && !!g.inputs?.names.some((n) => /^IN_\w*WEIGHT/.test(n)),
+    (g) =>
+      !!g.creator &&
+      !CREATE_OPERATION_CALLS.has(g.creator) &&
+      /^Create\w+Operation$/.test(g.creator) &&
+      !QUANTIZED_OP.test(g.creator) &&
+      !!g.inputs?.names.some((n) => /^IN_\w*WEIGHT/.test(n)),
   );
 }
 
@@ -141,6 +148,12 @@ export function lowerLayer(syntax: Syntax, model: LayerModel, included: Included
   const locals = localOpNodes(model);
   const parallels = model.nodes.filter((g) => g.creator && CREATE_OPERATION_CALLS.has(g.creator) && paramType(model, g) === LINEAR_PARALLEL.param);
   if (!model.layerFunction || (!locals.length && !parallels.length)) return undefined;
+  // New-style, already quantized and mixed-branch layers keep their own reasons; a missing enum may be borrowed.
+  try {
+    refuseUnsupportedStyle(model);
+  } catch (error) {
+    if (!(error instanceof RefuseError && error.code === 'quantize.no-enum')) throw error;
+  }
   const moe = locals.find((g) => MOE_OP_CREATOR.test(g.creator!));
   if (moe) refuse('quantize.local-op.moe', { node: moe.name, creator: moe.creatorQualified ?? moe.creator! }, 'cpp', moe.createStatement);
   const identity = (o: number) => o;
@@ -305,6 +318,10 @@ function inlineLocalOp(syntax: Syntax, model: LayerModel, g: GraphNode, included
   const found = findOpSource(syntax, g, included, headers);
   if (!found) {
     const missing = included.filter((s) => !s.headerPath).map((s) => s.include);
+    // Name the one include spelled like the op when there is one (deepseek_dense_multi_layer_linear.h).
+    const squash = (x: string) => x.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const named = missing.filter((m) => squash(g.creator!).includes(squash(baseName(m).replace(/\.\w+$/, ''))));
+    if (named.length === 1) missing.splice(0, missing.length, named[0]);
     refuse('quantize.local-op.source-missing', { node: g.name, creator, file: missing.join(', ') || '-' }, 'cpp', g.createStatement);
   }
   const { src } = found;
