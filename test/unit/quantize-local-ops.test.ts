@@ -325,10 +325,26 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
 
     it('a refusal found after lowering points at the original line, not the lowered one', async () => {
       const f = files();
-      f[layer] = f[layer].replace('    opGraph.inferShapeFunc', '    if (param.quantGate) {\n        opGraph.name = "q";\n    }\n    opGraph.inferShapeFunc');
+      // The post-attention norm created twice: found by the rewrite, below lines the lowering inserted.
+      const create = '    CreateOperation(ffnNormParam, &ffnNormNode.operation);';
+      f[layer] = f[layer].replace(create, `${create}\n    if (param.rankSize > 1) {\n        CreateOperation(ffnNormParam, &ffnNormNode.operation);\n    }`);
       const r = refused((await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8')).results[0].outcome);
-      assert.strictEqual(r.refusal.code, 'quantize.mixed-branches');
-      assert.strictEqual(r.refusal.range?.start.line, lineOf(f[layer], 'if (param.quantGate)'));
+      assert.strictEqual(r.refusal.code, 'quantize.ambiguous-node');
+      assert.ok(formatMessage(r.refusal.message).includes('ffnNormNode'));
+      assert.strictEqual(r.refusal.range?.start.line, lineOf(f[layer], '        CreateOperation(ffnNormParam'));
+    });
+
+    it('style reasons keep precedence: ops on quantized weights, new-style markers, quant branches', async () => {
+      for (const [from, to, code] of [
+        ['CreateQkvPackOperation(qkvPackParam', 'CreateQkvPackW8A16Operation(qkvPackParam', 'quantize.already-quantized'],
+        ['    qkvPackParam.transpose = param.transpose;', '    qkvPackParam.transpose = param.packQuantType > 0;', 'quantize.new-style'],
+        ['    opGraph.inferShapeFunc', '    if (param.quantModel) {\n        opGraph.name = "q";\n    }\n    opGraph.inferShapeFunc', 'quantize.mixed-branches'],
+      ]) {
+        const f = files();
+        f[layer] = f[layer].replace(from, to);
+        const r = refused((await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8')).results[0].outcome);
+        assert.strictEqual(r.refusal.code, code, to);
+      }
     });
 
     it('an include with a path from the models folder is found above the layer (deepseek/16b_dense/operation/...)', async () => {
@@ -341,6 +357,40 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
       const r = ok((await quantizePaths(syntax, reader, [layer], 'w8a8sc')).results[0].outcome);
       assert.strictEqual(constant(syntax, r.files[0].contents, 'NODE_COUNT'), 15);
       assert.ok(reader.reads.includes(`${root}/demo/operation/demo_qkv_pack.cpp`));
+    });
+
+    it('broken input never throws: truncated layer and op files, byte flips in the ops', async () => {
+      let seed = 20260302;
+      const random = () => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      const variants: [string, Record<string, string>][] = [];
+      const base = files();
+      for (const file of [layer, `${root}/demo/layer/demo_qkv_pack.cpp`, `${root}/demo/layer/demo_swiglu_pack.cpp`, `${root}/demo/layer/demo_swiglu_pack.h`]) {
+        for (let i = 1; i <= 15; i++) variants.push([`${file} cut ${i}`, { ...base, [file]: base[file].slice(0, Math.floor((base[file].length * i) / 16)) }]);
+        for (let i = 0; i < 10; i++) {
+          const bytes = Buffer.from(base[file], 'utf8');
+          for (let k = 0; k < 3; k++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+          variants.push([`${file} flip ${i}`, { ...base, [file]: bytes.toString('utf8') }]);
+        }
+      }
+      const codes = new Set<string>();
+      for (const [what, f] of variants) {
+        const { results } = await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8sc');
+        const o = results[0].outcome;
+        if (o.ok) {
+          for (const out of o.files) assert.deepStrictEqual(syntaxErrors(syntax, out.contents), [], `${what}: output parses`);
+          continue;
+        }
+        codes.add(o.refusal.code);
+        assert.notStrictEqual(o.refusal.code, 'quantize.internal', `${what}: ${formatMessage(o.refusal.message)}`);
+        assert.notStrictEqual(formatMessage(o.refusal.message, 'en'), o.refusal.code, `${what}: English text`);
+        assert.notStrictEqual(formatMessage(o.refusal.message, 'zh-cn'), o.refusal.code, `${what}: Chinese text`);
+      }
+      assert.ok(codes.has('quantize.local-op.unknown-shape') && codes.has('quantize.syntax-error'), [...codes].join());
     });
 
     it('layers without model-local op calls read no other file', async () => {
