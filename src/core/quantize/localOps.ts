@@ -232,7 +232,16 @@ function borrowEnum(syntax: Syntax, model: LayerModel, included: IncludedSource[
       }
       const edits = new EditList(model.cpp.text, model.cpp.eol);
       edits.deleteStatement(include);
-      const enumText = src.headerText.slice(e.node.startIndex, e.node.endIndex).replace(/\r?\n/g, model.cpp.eol);
+      // Intermediates the layer does not use at the end of the enum (the other layer's) are past its
+      // count anyway: they are left out, so the copy and INTERMEDIATE_TENSOR_COUNT agree.
+      let keep = e.entries.length - 1;
+      while (keep > 0 && e.entries[keep].kind === 'inter' && !used.has(e.entries[keep].name)) keep--;
+      const body = e.node.childForFieldName('body')!;
+      const copied =
+        keep === e.entries.length - 1 || e.sentinels.length
+          ? src.headerText.slice(e.node.startIndex, e.node.endIndex)
+          : src.headerText.slice(e.node.startIndex, e.entries[keep].node.endIndex) + ',\n' + src.headerText.slice(body.endIndex - 1, e.node.endIndex);
+      const enumText = copied.replace(/\r?\n/g, model.cpp.eol);
       const at = edits.lineStart(anchorStatement.startIndex);
       edits.insert(at, edits.indentAt(anchorStatement.startIndex) + enumText + ';' + model.cpp.eol + model.cpp.eol);
       const mapped = edits.applyMapped();
