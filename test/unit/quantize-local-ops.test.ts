@@ -325,6 +325,14 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
       }
     });
 
+    it('two LinearParallel nodes sharing one param: shared-param (the lowering gives each node its own)', async () => {
+      const f = files();
+      f[layer] = f[layer].replace('CreateOperation(ffnDownParam, &ffnDownNode.operation);', 'CreateOperation(attnOutParam, &ffnDownNode.operation);');
+      const r = refused((await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8')).results[0].outcome);
+      assert.strictEqual(r.refusal.code, 'quantize.shared-param');
+      assert.strictEqual(r.refusal.range?.start.line, lineOf(f[layer], 'CreateOperation(attnOutParam, &ffnDownNode.operation);'));
+    });
+
     it('a refusal found after lowering points at the original line, not the lowered one', async () => {
       const f = files();
       // The post-attention norm created twice: found by the rewrite, below lines the lowering inserted.

@@ -310,9 +310,9 @@ function lowerNodes(syntax: Syntax, model: LayerModel, included: IncludedSource[
 /** Field values of a param the layer sets (`p.x = v;`), by field; refuses a param built from a brace list. */
 function layerFields(model: LayerModel, g: GraphNode, creator: string, file: string): Map<string, string> {
   const decl = model.paramVars.get(g.paramVar ?? '');
-  if (!g.paramVar || decl?.length !== 1 || model.nodes.some((o) => o !== g && o.paramVar === g.paramVar)) {
-    refuse('quantize.local-op.param', { creator, file, expr: g.paramVar ?? '?', param: g.paramVar ?? '?' }, 'cpp', g.createStatement);
-  }
+  const sharer = model.nodes.find((o) => o !== g && o.paramVar === g.paramVar);
+  if (g.paramVar && sharer) refuse('quantize.shared-param', { param: g.paramVar, node: sharer.name }, 'cpp', sharer.createStatement);
+  if (!g.paramVar || decl?.length !== 1) refuse('quantize.local-op.param', { creator, file, expr: g.paramVar ?? '?', param: g.paramVar ?? '?' }, 'cpp', g.createStatement);
   if (ofType(decl[0].declaration, ['init_declarator']).length) refuse('quantize.local-op.param', { creator, file, expr: decl[0].declaration.text, param: g.paramVar }, 'cpp', decl[0].declaration);
   const out = new Map<string, string>();
   for (const a of model.assignments.get(g.paramVar) ?? []) {
