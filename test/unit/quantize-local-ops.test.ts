@@ -403,6 +403,15 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
       assert.ok(codes.has('quantize.local-op.unknown-shape') && codes.has('quantize.syntax-error'), [...codes].join());
     });
 
+    it('a CRLF layer stays CRLF, inlined lines included (op files with LF)', async () => {
+      const f = files();
+      f[layer] = f[layer].replace(/\n/g, '\r\n');
+      f[layer.replace(/\.cpp$/, '.h')] = f[layer.replace(/\.cpp$/, '.h')].replace(/\n/g, '\r\n');
+      const r = ok((await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8')).results[0].outcome);
+      for (const out of r.files) assert.strictEqual((out.contents.match(/(?<!\r)\n/g) ?? []).length, 0, out.path);
+      assert.ok(r.files[0].contents.includes('qkvPackSplitNode.outTensorIds = {INTERMIDATE_Q, INTERMIDATE_K, INTERMIDATE_V};\r\n'));
+    });
+
     it('layers without model-local op calls read no other file', async () => {
       const dir = path.join(FIXTURES, 'packed-rope');
       const cpp = fs.readdirSync(dir).find((x) => x.endsWith('.cpp'))!;
