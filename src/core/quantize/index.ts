@@ -8,12 +8,14 @@ import { msg, type Message } from '../i18n';
 import type { Node, Syntax } from '../syntax';
 import { analyzeLayer, firstSyntaxError, freeModel, ofType, parseFile, type LayerModel } from '../layer/model';
 import { NAMING, type QuantMode } from './catalog';
-import { lowerLayer, readIncludedSources, spanIn, type IncludedSource } from './localOps';
+import { readIncludedSources, type IncludedSource } from './includedSources';
+import { lowerLayer } from './localOps';
+import { spanIn } from './lowered';
 import { RefuseError, rewriteLayer } from './rewrite';
 import './messages';
 
 export type { QuantMode } from './catalog';
-export { readIncludedSources, type IncludedSource } from './localOps';
+export { readIncludedSources, type IncludedSource } from './includedSources';
 
 export interface LayerInput {
   cppPath: string;
