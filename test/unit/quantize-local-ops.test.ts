@@ -297,7 +297,16 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
       f[op] = f[op].replace('productNode.inTensorReshapeFuncs[0] =', 'productNode.inTensorReshapeFuncs[1] =');
       const r = refused((await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8')).results[0].outcome);
       assert.strictEqual(r.refusal.code, 'quantize.local-op.unknown-shape');
-      assert.ok(formatMessage(r.refusal.message).includes('matmul~1(in0,in1)'));
+      assert.ok(formatMessage(r.refusal.message).includes('matmul~1flat(in0,in1)'));
+    });
+
+    it('an op whose reshape moves data between dims (not a flatten/unflatten pair) is not a known shape', async () => {
+      const f = files();
+      const op = `${root}/demo/layer/demo_qkv_pack.cpp`;
+      f[op] = f[op].replace('        newShape.dims[0] = 1;\n        newShape.dims[1] = oldShape.dims[0];', '        newShape.dims[0] = oldShape.dims[0];\n        newShape.dims[1] = 1;');
+      const r = refused((await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8')).results[0].outcome);
+      assert.strictEqual(r.refusal.code, 'quantize.local-op.unknown-shape');
+      assert.ok(formatMessage(r.refusal.message).includes('split[2,3]~?(t0)'), formatMessage(r.refusal.message));
     });
 
     it('a mixture-of-experts op: moe, before anything else is looked at', async () => {

@@ -8,7 +8,9 @@
  * op inputs `in0..`, op outputs `out0..` and the op's internal tensors `t0..` (numbered by first
  * write). `matmul` is a MatmulParam `{false, X}` or LinearParam `{false, X, false}` (no bias);
  * `split[d,n]` a SplitParam `{d, n}`; `act[T]` an ActivationParam of type T; `mul` an Elewise MUL.
- * `~` after a node means the op reshapes that node's first input.
+ * `~flat` / `~unflat` after a node: the op reshapes its first input `[a, b, c] -> [a*b, c]` / back to 3D
+ * with the last dim kept (`[m, n] -> [1, m, n]` or `[k, m/k, n]`); `~?` any other reshape, `~1...` one
+ * on another input (no known shape has those).
  */
 export interface LocalOpShape {
   name: string;
@@ -27,18 +29,18 @@ export interface LocalOpShape {
 export const LOCAL_OP_SHAPES: LocalOpShape[] = [
   {
     name: 'packed QKV linear + split',
-    signature: 'matmul~(in0,in1)>t0 split[2,3]~(t0)>out0,out1,out2',
+    signature: 'matmul~flat(in0,in1)>t0 split[2,3]~unflat(t0)>out0,out1,out2',
     checked:
       'models/llama_parallel/layer/llamalayer_multi_layer_linear.cpp @c8620dc, models/deepseek/16b_dense/operation/deepseek_dense_multi_layer_linear.cpp @146645b',
   },
   {
     name: 'packed gate-up SwiGLU (no down projection)',
-    signature: 'matmul~(in0,in1)>t0 split[2,2]~(t0)>t1,t2 act[ACTIVATION_SWISH](t1)>t3 mul(t3,t2)>out0',
+    signature: 'matmul~flat(in0,in1)>t0 split[2,2]~unflat(t0)>t1,t2 act[ACTIVATION_SWISH](t1)>t3 mul(t3,t2)>out0',
     checked: 'models/llama_parallel/layer/llamalayer_mlp.cpp @c8620dc (gate is the first half, as in layers/mlp_gate_v2.cpp isPack)',
   },
   {
     name: 'packed gate-up SwiGLU + down projection',
-    signature: 'matmul~(in0,in1)>t0 split[2,2]~(t0)>t1,t2 act[ACTIVATION_SWISH](t1)>t3 mul(t3,t2)>t4 matmul(t4,in2)>out0',
+    signature: 'matmul~flat(in0,in1)>t0 split[2,2]~unflat(t0)>t1,t2 act[ACTIVATION_SWISH](t1)>t3 mul(t3,t2)>t4 matmul(t4,in2)>out0',
     checked: 'models/deepseek/16b_dense/operation/deepseek_dense_mlp_without_expert.cpp @146645b',
   },
 ];

@@ -23,6 +23,28 @@ import './localOpsMessages';
 
 export type { Lowered } from './lowered';
 
+/**
+ * What a reshape lambda does, from its assignments to `newShape`: `flat` for `[a, b, c] -> [a*b, c]`,
+ * `unflat` for `[m, n] -> [1, m, n]` or `[k, m/k, n]` (the last dim kept, the data untouched),
+ * otherwise `?` (a shape the inlining does not reproduce).
+ */
+function reshapeKind(lambda: Node | null): string {
+  const body = lambda?.type === 'lambda_expression' ? lambda.childForFieldName('body') : null;
+  if (!body) return '?';
+  const sets = new Map<string, string>();
+  for (const a of ofType(body, ['assignment_expression'])) {
+    const left = a.childForFieldName('left')?.text.replace(/\s+/g, '') ?? '';
+    const m = /^newShape\.(dimNum|dims\[(\d)\])$/.exec(left);
+    if (m) sets.set(m[2] ?? 'n', (a.childForFieldName('right')?.text ?? '').replace(/[\s()]+/g, ''));
+  }
+  const is = (want: Record<string, string>) => sets.size === Object.keys(want).length && Object.entries(want).every(([k, v]) => sets.get(k) === v);
+  if (is({ n: '2', 0: 'oldShape.dims[0]*oldShape.dims[1]', 1: 'oldShape.dims[2]' })) return 'flat';
+  if (is({ n: '3', 0: '1', 1: 'oldShape.dims[0]', 2: 'oldShape.dims[1]' })) return 'unflat';
+  const k = sets.get('0');
+  if (k && is({ n: '3', 0: k, 1: `oldShape.dims[0]/${k}`, 2: 'oldShape.dims[1]' })) return 'unflat';
+  return '?';
+}
+
 /** Layer nodes that run a model-local graph op on a weight (not ops on quantized weights: those are refused as such). */
 function localOpNodes(model: LayerModel): GraphNode[] {
   return model.nodes.filter(
@@ -182,10 +204,13 @@ function inlineLocalOp(syntax: Syntax, model: LayerModel, g: GraphNode, included
     // The op's nodes in graph order, as a signature and as plain nodes.
     const byName = new Map(op.nodes.map((n) => [n.name, n]));
     const order = op.nodeRefs.map((r) => ofType(r, ['identifier']).map((i) => i.text).find((t) => byName.has(t))).filter((x): x is string => !!x);
-    const reshaped = new Map<string, number[]>();
+    const reshaped = new Map<string, string[]>();
     for (const a of ofType(fn.body, ['assignment_expression'])) {
       const m = /^(\w+)\.inTensorReshapeFuncs(?:\[(\d+)\]|\.at\((\d+)\))$/.exec(a.childForFieldName('left')?.text.replace(/\s+/g, '') ?? '');
-      if (m) reshaped.set(m[1], [...(reshaped.get(m[1]) ?? []), Number(m[2] ?? m[3])]);
+      if (!m) continue;
+      const input = Number(m[2] ?? m[3]);
+      const kind = reshapeKind(a.childForFieldName('right'));
+      reshaped.set(m[1], [...(reshaped.get(m[1]) ?? []), `~${input === 0 ? '' : input}${kind}`]);
     }
     const names = new Map<string, string>();
     ins.forEach((n, i) => names.set(n, `in${i}`));
@@ -222,7 +247,7 @@ function inlineLocalOp(syntax: Syntax, model: LayerModel, g: GraphNode, included
         simple.paramType = 'atb::infer::ElewiseParam';
         simple.fields = [['elewiseType', field('elewiseType')!]];
       }
-      const marks = (reshaped.get(name) ?? []).map((i) => (i === 0 ? '~' : `~${i}`)).join('');
+      const marks = (reshaped.get(name) ?? []).join('');
       for (const t of n.outputs.names) {
         if (!names.has(t)) {
           if (e.entries.find((x) => x.name === t)?.kind !== 'inter') shape(`${name}: writes ${t}`);
