@@ -206,6 +206,22 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
       });
     }
 
+    it('folder mode: the layer converts, the op files next to it are skipped as the layer\'s building blocks', async () => {
+      const dir = path.join(FIXTURES, 'local-ops');
+      const { results, skipped } = await quantizePaths(syntax, nodeFileReader, [dir], 'w8a8');
+      assert.deepStrictEqual(results.map((x) => [path.basename(x.input), x.outcome.ok]), [['demo_parallel_layer.cpp', true]]);
+      assert.deepStrictEqual(
+        skipped.map((x) => [path.basename(x.path), x.reason.code, x.reason.args?.user]),
+        [
+          ['demo_qkv_pack.cpp', 'quantize.local-op.skip-op', 'demo_parallel_layer.cpp'],
+          ['demo_swiglu_pack.cpp', 'quantize.local-op.skip-op', 'demo_parallel_layer.cpp'],
+        ],
+      );
+      // Before this, the same folder refused both op files as layers with an unsupported MatmulParam node.
+      const alone = await quantizePaths(syntax, nodeFileReader, [path.join(dir, 'demo_qkv_pack.cpp')], 'w8a8');
+      assert.strictEqual(refused(alone.results[0].outcome).refusal.code, 'quantize.unsupported-node');
+    });
+
     it('converting the output again is refused as already quantized', async () => {
       const r = ok(await convert('local-ops', 'w8a8'));
       const again = quantizeLayer(syntax, { cppPath: r.files[0].path, cppText: r.files[0].contents, headerPath: r.files[1].path, headerText: r.files[1].contents }, 'w8a8');

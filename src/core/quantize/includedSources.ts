@@ -73,3 +73,30 @@ export async function readIncludedSources(reader: FileReader, cppPath: string, c
   return out;
 }
 
+
+/** `atb::Status CreateXxxOperation(` where a .cpp defines a graph op. */
+const OP_DEFINITION = /^\s*atb::Status\s+(Create\w+Operation)\s*\(/gm;
+
+/**
+ * Files of a folder that define a model-local graph op another file of the folder calls, each with
+ * one of its callers: they are that layer's building blocks, not layers (folder mode skips them).
+ */
+export function localOpUsers(texts: Map<string, string | undefined>): Map<string, string> {
+  const out = new Map<string, string>();
+  const calls = new Map<string, Set<string>>();
+  for (const [name, text] of texts) {
+    if (!text || !LOCAL_OP_CALL.test(text)) continue;
+    calls.set(name, new Set([...text.matchAll(new RegExp(LOCAL_OP_CALL.source, 'g'))].map((m) => m[0].replace(/\s*\($/, '').replace(/^.*\b(Create\w+)$/, '$1'))));
+  }
+  if (!calls.size) return out;
+  for (const [name, text] of texts) {
+    for (const m of text?.matchAll(OP_DEFINITION) ?? []) {
+      const user = [...calls].find(([other, called]) => other !== name && called.has(m[1]));
+      if (user) {
+        out.set(name, user[0]);
+        break;
+      }
+    }
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { msg, type Message } from '../i18n';
 import type { Node, Syntax } from '../syntax';
 import { analyzeLayer, firstSyntaxError, freeModel, ofType, parseFile, type LayerModel } from '../layer/model';
 import { NAMING, type QuantMode } from './catalog';
-import { readIncludedSources, type IncludedSource } from './includedSources';
+import { localOpUsers, readIncludedSources, type IncludedSource } from './includedSources';
 import { lowerLayer } from './localOps';
 import { spanIn } from './lowered';
 import { RefuseError, rewriteLayer } from './rewrite';
@@ -208,11 +208,11 @@ export async function quantizePaths(
   const skipped: { path: string; reason: Message }[] = [];
   const seen = new Set<string>();
   /** `byInclude`: a file named on its own may find its header through its #include (not in folder mode). */
-  const convert = async (cppPath: string, byInclude = false) => {
+  const convert = async (cppPath: string, byInclude = false, text?: string) => {
     if (seen.has(cppPath)) return;
     seen.add(cppPath);
     let headerPath = headerOf(cppPath);
-    const cppText = await safe(reader.readText(cppPath));
+    const cppText = text ?? (await safe(reader.readText(cppPath)));
     if (cppText === undefined) {
       skipped.push({ path: cppPath, reason: msg('quantize.skip.missing') });
       return;
@@ -238,18 +238,27 @@ export async function quantizePaths(
     const entries = await safe(reader.list(p));
     if (entries) {
       const names = new Set(entries.filter((e) => !e.isDirectory).map((e) => e.name));
+      // Graph ops of the model's own that other files here call (llama_parallel's llamalayer_mlp.cpp) are not layers.
+      const texts = new Map<string, string | undefined>();
+      for (const name of [...names].sort()) {
+        const { base, ext } = splitPath(name);
+        if (ext === '.cpp' && !/quant/i.test(base) && names.has(base + '.h')) texts.set(name, await safe(reader.readText(joinPath(p, name))));
+      }
+      const opUsers = localOpUsers(texts);
       for (const name of [...names].sort()) {
         const { base, ext } = splitPath(name);
         if (ext !== '.cpp') continue;
         const full = joinPath(p, name);
-        if (/quant/i.test(base)) skipped.push({ path: full, reason: msg('quantize.skip.quant-name') });
+        const user = opUsers.get(name);
+        if (user) skipped.push({ path: full, reason: msg('quantize.local-op.skip-op', { user }) });
+        else if (/quant/i.test(base)) skipped.push({ path: full, reason: msg('quantize.skip.quant-name') });
         else if (!names.has(base + '.h')) {
           // msit's folder rule stays; say when the file has a header of another name it could use.
           const text = await safe(reader.readText(full));
           const found = text === undefined || textProblem(full, text) ? [] : await includedLocalHeaders(syntax, reader, full, text);
           const header = found.length === 1 ? splitPath(found[0]) : undefined;
           skipped.push({ path: full, reason: header ? msg('quantize.skip.header-by-include', { header: header.base + header.ext }) : msg('quantize.skip.no-header') });
-        } else await convert(full);
+        } else await convert(full, false, texts.get(name));
       }
       continue;
     }
