@@ -402,19 +402,27 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
         t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
       };
-      const variants: [string, Record<string, string>][] = [];
+      const variants: [string, Record<string, string>, string][] = [];
+      const mutate = (base: Record<string, string>, target: string, targets: string[]) => {
+        for (const file of targets) {
+          for (let i = 1; i <= 15; i++) variants.push([`${file} cut ${i}`, { ...base, [file]: base[file].slice(0, Math.floor((base[file].length * i) / 16)) }, target]);
+          for (let i = 0; i < 10; i++) {
+            const bytes = Buffer.from(base[file], 'utf8');
+            for (let k = 0; k < 3; k++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+            variants.push([`${file} flip ${i}`, { ...base, [file]: bytes.toString('utf8') }, target]);
+          }
+        }
+      };
+      const dense = fixtureFiles('borrowed-enum', `${root}/dense/layer`);
+      const denseLayer = `${root}/dense/layer/demo_dense_layer.cpp`;
+      mutate(dense, denseLayer, [denseLayer, `${root}/dense/layer/demo_expert_layer.h`, `${root}/dense/layer/ops/demo_dense_ffn.cpp`]);
       const base = files();
       for (const file of [layer, `${root}/demo/layer/demo_qkv_pack.cpp`, `${root}/demo/layer/demo_swiglu_pack.cpp`, `${root}/demo/layer/demo_swiglu_pack.h`]) {
-        for (let i = 1; i <= 15; i++) variants.push([`${file} cut ${i}`, { ...base, [file]: base[file].slice(0, Math.floor((base[file].length * i) / 16)) }]);
-        for (let i = 0; i < 10; i++) {
-          const bytes = Buffer.from(base[file], 'utf8');
-          for (let k = 0; k < 3; k++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-          variants.push([`${file} flip ${i}`, { ...base, [file]: bytes.toString('utf8') }]);
-        }
+        mutate(base, layer, [file]);
       }
       const codes = new Set<string>();
-      for (const [what, f] of variants) {
-        const { results } = await quantizePaths(syntax, memoryReader(f), [layer], 'w8a8sc');
+      for (const [what, f, target] of variants) {
+        const { results } = await quantizePaths(syntax, memoryReader(f), [target], 'w8a8sc');
         const o = results[0].outcome;
         if (o.ok) {
           for (const out of o.files) assert.deepStrictEqual(syntaxErrors(syntax, out.contents), [], `${what}: output parses`);

@@ -5,7 +5,7 @@
  * inputs to an enum of its own and float, quant and the other header still build together.
  */
 import type { Node, Syntax } from '../syntax';
-import { enclosingStatement, findEnum, identifiersNamed, ofType, parseFile, type LayerModel, type SourceFile } from '../layer/model';
+import { enclosingStatement, findEnum, firstSyntaxError, identifiersNamed, ofType, parseFile, type LayerModel, type SourceFile } from '../layer/model';
 import { EditList } from './edits';
 import { baseName, type IncludedSource } from './includedSources';
 import { last, refuse } from './lowered';
@@ -46,12 +46,15 @@ export function borrowEnum(syntax: Syntax, model: LayerModel, included: Included
     try {
       const e = findEnum(h);
       if (!e || e.names.length !== 1 || ![...used].every((n) => e.entries.some((x) => x.name === n))) continue;
+      // The enum is copied as text: a header that does not parse would pass its damage on.
+      const broken = firstSyntaxError(h.tree);
+      if (broken) refuse('quantize.syntax-error', { file: baseName(src.headerPath!), line: broken.startPosition.row + 1 }, 'cpp', includeOf(model, src));
       const anchor = model.counts.find((c) => c.file === 'cpp')?.valueNode ?? model.layerFunction!.node;
       const anchorStatement = anchor === model.layerFunction!.node ? anchor : enclosingStatement(anchor);
       if (namespacePath(e.node) !== namespacePath(anchorStatement)) {
         refuse('quantize.local-op.enum-namespace', { file: baseName(src.headerPath!), ns: namespacePath(e.node) || '::' }, 'cpp', anchorStatement);
       }
-      const include = ofType(model.cpp.tree.rootNode, ['preproc_include']).find((n) => n.childForFieldName('path')?.text === `"${src.include}"`);
+      const include = includeOf(model, src);
       if (!include) continue;
       // The header may not be dropped when the layer uses anything else it declares.
       const own = [model.cpp, ...(model.h ? [model.h] : [])];
@@ -83,3 +86,7 @@ export function borrowEnum(syntax: Syntax, model: LayerModel, included: Included
   return undefined;
 }
 
+
+function includeOf(model: LayerModel, src: IncludedSource): Node | undefined {
+  return ofType(model.cpp.tree.rootNode, ['preproc_include']).find((n) => n.childForFieldName('path')?.text === `"${src.include}"`);
+}

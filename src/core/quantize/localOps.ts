@@ -11,7 +11,7 @@
  * Mixture-of-experts ops are refused here with their own reason. Nothing here writes files.
  */
 import type { Node, Syntax } from '../syntax';
-import { analyzeLayer, freeModel, INTERMEDIATE_PREFIXES, ofType, parseFile, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
+import { analyzeLayer, firstSyntaxError, freeModel, INTERMEDIATE_PREFIXES, ofType, parseFile, type GraphNode, type LayerModel, type SourceFile } from '../layer/model';
 import { CREATE_OPERATION_CALLS, QUANTIZED_OP } from './catalog';
 import { borrowEnum } from './borrowEnum';
 import { baseName, type IncludedSource } from './includedSources';
@@ -167,6 +167,11 @@ function inlineLocalOp(syntax: Syntax, model: LayerModel, g: GraphNode, included
   const opFile = baseName(src.cppPath!);
   const op = analyzeLayer(syntax, src.cppText, src.headerText);
   try {
+    // Values are copied from the op's text: an op source that does not parse is not read further.
+    for (const [f, path] of [[op.cpp, src.cppPath!], [op.h, src.headerPath!]] as const) {
+      const broken = f && firstSyntaxError(f.tree);
+      if (broken) refuse('quantize.syntax-error', { file: baseName(path), line: broken.startPosition.row + 1 }, 'cpp', g.createStatement);
+    }
     const shape: (signature: string) => never = (signature) => refuse('quantize.local-op.unknown-shape', { node: g.name, creator, file: opFile, signature }, 'cpp', g.createStatement);
     const fn = op.layerFunction;
     const e = op.tensorEnum;
