@@ -445,6 +445,17 @@ describe('quantize: model-local packed ops, LinearParallel nodes, borrowed enums
       assert.ok(r.files[0].contents.includes('qkvPackSplitNode.outTensorIds = {INTERMIDATE_Q, INTERMIDATE_K, INTERMIDATE_V};\r\n'));
     });
 
+    it('a borrowed enum that does not match the layer\'s counts (a header of another commit) is refused', async () => {
+      const f = fixtureFiles('borrowed-enum', `${root}/dense/layer`);
+      const header = `${root}/dense/layer/demo_expert_layer.h`;
+      f[header] = f[header].replace('    IN_ROUTER_WEIGHT,\n', '    IN_ROUTER_WEIGHT,\n    IN_ROUTER_BIAS,\n');
+      const cpp = `${root}/dense/layer/demo_dense_layer.cpp`;
+      const r = refused((await quantizePaths(syntax, memoryReader(f), [cpp], 'w8a8')).results[0].outcome);
+      assert.strictEqual(r.refusal.code, 'quantize.local-op.enum-counts');
+      assert.ok(/IN_TENSOR_COUNT is 11 where that enum has 12/.test(formatMessage(r.refusal.message)), formatMessage(r.refusal.message));
+      assert.strictEqual(r.refusal.range?.start.line, lineOf(f[cpp], 'IN_TENSOR_COUNT = 11'));
+    });
+
     it('layers without model-local op calls read no other file', async () => {
       const dir = path.join(FIXTURES, 'packed-rope');
       const cpp = fs.readdirSync(dir).find((x) => x.endsWith('.cpp'))!;

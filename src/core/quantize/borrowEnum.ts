@@ -69,6 +69,14 @@ export function borrowEnum(syntax: Syntax, model: LayerModel, included: Included
       // count anyway: they are left out, so the copy and INTERMEDIATE_TENSOR_COUNT agree.
       let keep = e.entries.length - 1;
       while (keep > 0 && e.entries[keep].kind === 'inter' && !used.has(e.entries[keep].name)) keep--;
+      // The layer's counts must describe this enum (a header of another commit would shift the ids).
+      const kept = e.entries.slice(0, keep + 1);
+      if (kept.slice(1).some((x) => x.node.text.includes('='))) refuse('quantize.local-op.enum-counts', { file: baseName(src.headerPath!), kind: 'ids', count: '=', entries: 'explicit values' }, 'cpp', includeOf(model, src));
+      for (const [kind, pattern] of [['in', /^IN_TENSOR_(COUNT|NUM)$/], ['out', /^OUT_TENSOR_(COUNT|NUM)$/], ['inter', /^(INTERMEDIATE|INTERMIDATE|INTERNAL)_TENSOR_(COUNT|NUM)$/]] as const) {
+        const c = model.counts.find((x) => pattern.test(x.name));
+        const n = kept.filter((x) => x.kind === kind).length;
+        if (c && c.value !== undefined && c.value !== n) refuse('quantize.local-op.enum-counts', { file: baseName(src.headerPath!), kind: c.name, count: c.value, entries: n }, c.file, c.valueNode);
+      }
       const body = e.node.childForFieldName('body')!;
       const copied =
         keep === e.entries.length - 1 || e.sentinels.length

@@ -246,11 +246,12 @@ function inlineLocalOp(syntax: Syntax, model: LayerModel, g: GraphNode, included
       } else if (type === SIMPLE_PARAMS.act && !items && assigned.length === 1 && field('activationType')) {
         kind = `act[${last(field('activationType')!)}]`;
         simple.paramType = 'atb::infer::ActivationParam';
-        simple.fields = [['activationType', subst(field('activationType')!)]];
+        // Written in ATB's own spelling: the op's text is only trusted for the name it ends with.
+        simple.fields = [['activationType', `atb::infer::ActivationType::${last(field('activationType')!)}`]];
       } else if (type === SIMPLE_PARAMS.elewise && !items && assigned.length === 1 && last(field('elewiseType') ?? '') === ELEWISE_MUL) {
         kind = 'mul';
         simple.paramType = 'atb::infer::ElewiseParam';
-        simple.fields = [['elewiseType', field('elewiseType')!]];
+        simple.fields = [['elewiseType', `atb::infer::ElewiseParam::ElewiseType::${ELEWISE_MUL}`]];
       }
       const marks = (reshaped.get(name) ?? []).join('');
       for (const t of n.outputs.names) {

@@ -22,6 +22,8 @@ export default registerMessages({
       'Node `{node}` is not taken with `opGraph.nodes.at(nodeId++)`: inlining its op adds nodes after it, which would shift fixed node indices. Inline it by hand.',
     'quantize.local-op.enum-namespace':
       'The layer uses the tensor-id enum of {file} (namespace {ns}), but its counts sit in another namespace, so the enum cannot be copied next to them.',
+    'quantize.local-op.enum-counts':
+      'The layer uses the tensor-id enum of {file}, but its {kind} is {count} where that enum has {entries}: the header is not the one this layer was written against (another commit?), so its ids cannot be trusted. Use the header of the layer\'s own commit.',
     'quantize.local-op.skip-op': 'a graph op of the model\'s own that {user} uses, not a layer: it is inlined when that layer is quantized',
     'quantize.local-op.enum-header-shared':
       'The layer uses the tensor-id enum of {file} and also `{name}` from that header: the quant layer needs an enum of its own (it adds inputs), which cannot sit next to that header\'s enum in one file. Give the layer its own enum first.',
@@ -43,6 +45,8 @@ export default registerMessages({
     'quantize.local-op.node-index':
       '节点 `{node}` 不是通过 `opGraph.nodes.at(nodeId++)` 取得的：内联其算子会在它之后新增节点，从而打乱固定的节点下标。请手工内联。',
     'quantize.local-op.enum-namespace': '该 layer 使用 {file} 中的张量 id 枚举（命名空间 {ns}），但其计数常量位于另一个命名空间，无法把枚举复制到它们旁边。',
+    'quantize.local-op.enum-counts':
+      '该 layer 使用 {file} 中的张量 id 枚举，但其 {kind} 为 {count}，而该枚举有 {entries}：这个头文件不是该 layer 编写时对应的版本（可能来自另一个提交），其 id 不可信。请使用与该 layer 同一提交的头文件。',
     'quantize.local-op.skip-op': '这是 {user} 使用的模型自带计算图算子，不是 layer：量化该 layer 时会内联它',
     'quantize.local-op.enum-header-shared':
       '该 layer 使用 {file} 中的张量 id 枚举，同时还使用该头文件中的 `{name}`：量化 layer 需要自己的枚举（要新增输入），无法与该头文件的枚举同处一个文件。请先为 layer 声明自己的枚举。',
