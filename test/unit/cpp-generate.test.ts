@@ -245,7 +245,7 @@ describe('cpp target: generated C++ and Python per family and MindIE version', f
       assert.ok(!names.includes('run.py'), 'examples/run_pa.py is the runner; no run.py');
       // A position bound exactly when a quirk needs one; the row map exactly for a KV-grouped qkv.
       const flash = r.files.find((f) => f.rel.endsWith(`flash_causal_${mt}.py`))!.contents;
-      const bounded = c.spec!.quirks.some((q) => q.id === 'sliding-window' || q.id === 'rope-scaling-dynamic') || c.spec!.config.use_logn_attn === true;
+      const bounded = c.spec!.quirks.some((q) => q.id === 'sliding-window' || q.id === 'rope-scaling-dynamic' || q.id === 'logn-attn');
       assert.strictEqual(flash.includes('raise ValueError(\n                f"{CPP_MODEL_NAME} is exact up to {MAX_EXACT_POSITIONS} positions'), bounded, `${c.name}: position bound`);
       const grouped = c.spec!.quirks.some((q) => q.id === 'grouped-qkv');
       assert.strictEqual(names.includes('grouped_qkv.py'), grouped, `${c.name}: grouped_qkv.py`);

@@ -203,6 +203,12 @@ describe('cpp target: KV-grouped qkv and sequence bounds', function () {
       assert.strictEqual(q.plan?.seqLimit?.positions, 2048);
       assert.ok(q.plan.seqLimit.details.some((d) => d.includes('use_logn_attn')));
     }
+    // Log-n attention alone (a hand-written Qwen v1 config): bounded by the catalogue's trained-length key.
+    const lognDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atb-logn-'));
+    fs.writeFileSync(path.join(lognDir, 'config.json'), JSON.stringify({ model_type: 'qwen', architectures: ['QWenLMHeadModel'], hidden_size: 64, num_attention_heads: 4, num_hidden_layers: 2, intermediate_size: 256, vocab_size: 100, max_position_embeddings: 8192, seq_length: 32, use_dynamic_ntk: false, use_logn_attn: true }));
+    const logn = generateCpp((await readModelFolder(nodeFileReader, lognDir)).spec!, { outRoot: tmp });
+    assert.strictEqual(logn.plan?.seqLimit?.positions, 32);
+    assert.deepStrictEqual(logn.plan.seqLimit.details, ['use_logn_attn (seq_length = 32)']);
     // Models without those quirks have no bound.
     const plain = generateCpp(await spec('qwen2'), { outRoot: tmp });
     assert.strictEqual(plain.plan?.seqLimit, undefined);

@@ -182,6 +182,38 @@ describe('generate --target onnx: per-block export script for TPU-MLIR', () => {
     }
   });
 
+  it('Qwen-1 switches (use_logn_attn, use_dynamic_ntk): a note, and the script refuses -s past seq_length, only when a switch is on', async () => {
+    const dir = tempDir('qwen1-logn');
+    const config = { model_type: 'qwen', architectures: ['QWenLMHeadModel'], hidden_size: 64, num_attention_heads: 4, num_hidden_layers: 2, intermediate_size: 256, vocab_size: 100, seq_length: 32, use_dynamic_ntk: false, use_logn_attn: true };
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    const { files, problems } = generateOnnx(await specOf(dir), { outDir: dir, seqLength: 16 });
+    assert.ok(files.length, JSON.stringify(problems));
+    const readmeText = files.find((f) => f.name === 'README.md')!.contents;
+    assert.match(readmeText, /Log-n query scaling \(use_logn_attn \(seq_length = 32\)\)/);
+    fs.writeFileSync(path.join(dir, 'export_onnx.py'), script(files));
+    // check_parts needs no torch: run it on the config as transformers would load it.
+    const probe = (switches: Record<string, boolean>) => {
+      const cfg = { ...config, ...switches, num_key_value_heads: null, head_dim: null, rope_scaling: null };
+      const code = [
+        'import importlib.util, json, sys, types',
+        `spec = importlib.util.spec_from_file_location("exp", ${JSON.stringify(path.join(dir, 'export_onnx.py'))})`,
+        'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+        `parts = m.Parts(types.SimpleNamespace(**json.loads(${JSON.stringify(JSON.stringify(cfg))})), None, [0, 0], None, None)`,
+        'for s in (31, 32):',
+        '    try:',
+        '        m.check_parts(parts, s); print(s, "ok")',
+        '    except m.Unsupported as e:',
+        '        print(s, "refused:", e)',
+      ].join('\n');
+      return execFileSync('python3', ['-c', code], { encoding: 'utf8' });
+    };
+    const logn = probe({});
+    assert.match(logn, /^31 ok$/m);
+    assert.match(logn, /^32 refused: use_logn_attn change the model once the sequence passes seq_length = 32.*Use -s 31 or less/m);
+    assert.match(probe({ use_logn_attn: false, use_dynamic_ntk: true }), /^32 refused: use_dynamic_ntk change/m);
+    assert.match(probe({ use_logn_attn: false }), /^32 ok$/m);
+  });
+
   it('puts the Gemma embedding scale into embedding.onnx and keeps the model\'s one KV head', async () => {
     const spec = await specOf(path.join(ONNX_FIXTURES, 'tiny-gemma'));
     const { files } = generateOnnx(spec, { outDir: '/o' });

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatMessage } from '../../src/core/i18n';
+import { formatMessage, type Locale } from '../../src/core/i18n';
 import '../../src/core/messages';
 import { readModelFolder, type ReadResult } from '../../src/core/modelDir';
 import { detectLayout } from '../../src/core/modelDir/layout';
@@ -129,6 +129,22 @@ describe('modelDir: reading transformers model folders', () => {
     assert.ok(r.problems[0].hint);
     const missing = await read(path.join(FIXTURES, 'does-not-exist'));
     assert.deepStrictEqual(codes(missing), ['modelDir.not-found']);
+  });
+
+  it('without weights, the warning names the tensor names the family assumes (packed phi3, plain llama)', async () => {
+    const config = { model_type: 'phi3', architectures: ['Phi3ForCausalLM'], hidden_size: 64, num_attention_heads: 4, num_hidden_layers: 2, intermediate_size: 128, vocab_size: 100 };
+    const phi3 = tempDir('phi3-no-weights');
+    fs.writeFileSync(path.join(phi3, 'config.json'), JSON.stringify(config));
+    const llama = tempDir('llama-no-weights');
+    fs.writeFileSync(path.join(llama, 'config.json'), JSON.stringify({ ...config, model_type: 'llama', architectures: ['LlamaForCausalLM'] }));
+    const text = async (dir: string, locale?: string) => {
+      const p = (await read(dir)).problems.find((x) => x.code === 'modelDir.no-weights');
+      assert.ok(p, `no-weights warning for ${dir}`);
+      return formatMessage(p.message, locale as Locale | undefined);
+    };
+    assert.match(await text(phi3), /model\.layers\.N\.self_attn\.qkv_proj/);
+    assert.match(await text(phi3, 'zh-cn'), /model\.layers\.N\.self_attn\.qkv_proj/);
+    assert.match(await text(llama), /model\.layers\.N\.self_attn\.q_proj\b/);
   });
 
   describe('safetensors headers', () => {

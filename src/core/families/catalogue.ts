@@ -62,7 +62,7 @@ const OBJECT_KEYS: Record<string, string[]> = {
   embedScale: ['kind', 'key'],
   moe: ['module', 'expertsKeys', 'topKKeys', 'sharedKeys', 'firstDenseKey'],
   multimodal: ['textConfigKey', 'textModelType', 'prefixes', 'vision'],
-  config: ['slidingWindow', 'attnSoftcapKey', 'finalSoftcapKey', 'attnScale', 'logitScale', 'residualScale', 'qkvBiasKeys', 'oBiasKeys', 'qkNormKeys', 'parallelResidualKeys', 'crossAttentionKey', 'dynamicNtkKey', 'alibiKey', 'rmsNormKey'],
+  config: ['slidingWindow', 'attnSoftcapKey', 'finalSoftcapKey', 'attnScale', 'logitScale', 'residualScale', 'qkvBiasKeys', 'oBiasKeys', 'qkNormKeys', 'parallelResidualKeys', 'crossAttentionKey', 'dynamicNtkKey', 'lognAttnKey', 'trainedLengthKey', 'alibiKey', 'rmsNormKey'],
 };
 const ENTRY_KEYS = new Set([...Object.keys(ENUMS), ...BOOLEANS, ...STRINGS, ...Object.keys(OBJECT_KEYS), 'variants', 'configDefaults']);
 const REQUIRED: (keyof FamilyFacts)[] = ['naming', 'qkvPacking', 'gateUpPacking', 'mlp', 'norm', 'activation', 'position', 'qkvBias', 'oBias', 'mlpBias', 'qkNorm', 'parallelResidual', 'headBias', 'tieDefault', 'mla'];

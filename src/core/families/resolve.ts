@@ -283,6 +283,12 @@ export function resolveFamily(input: ResolveInput): { family: ResolvedFamily; qu
     if (s.kind === 'sqrt-hidden') add('embed-scale', `sqrt(hidden_size) = ${Math.sqrt(input.hiddenSize).toFixed(4)}`, entryWhere);
     else if (s.key && num(config[s.key]) !== undefined && num(config[s.key]) !== 1) add('embed-scale', `${s.key} = ${String(config[s.key])}`, sourceOf(s.key));
   }
+  const logn = facts.config.lognAttnKey;
+  if (logn && config[logn] === true) {
+    const lengthKey = facts.config.trainedLengthKey;
+    const length = lengthKey ? num(config[lengthKey]) : undefined;
+    add('logn-attn', `${logn}${length !== undefined ? ` (${lengthKey} = ${length})` : ''}`, sourceOf(logn));
+  }
   const sw = facts.config.slidingWindow;
   if (sw) {
     const window = num(config[sw.key]);

@@ -121,6 +121,13 @@ export interface ConfigSwitches {
   crossAttentionKey?: string;
   /** Boolean key turning on dynamic NTK rope scaling (Qwen-1's use_dynamic_ntk). */
   dynamicNtkKey?: string;
+  /** Boolean key turning on log-n query scaling past the trained length (Qwen-1's use_logn_attn). */
+  lognAttnKey?: string;
+  /**
+   * The trained context length that dynamicNtkKey and lognAttnKey key off (Qwen-1's seq_length): up to
+   * it both are the identity, so a generator that bounds positions by it stays exact.
+   */
+  trainedLengthKey?: string;
   /** Boolean key switching rope for alibi (falcon's alibi). */
   alibiKey?: string;
   /** Boolean key: true = RMSNorm, false = LayerNorm (chatglm's rmsnorm). */
@@ -236,6 +243,7 @@ export const QUIRK_IDS = [
   'rope-scaling-linear',
   'rope-scaling-llama3',
   'rope-scaling-dynamic',
+  'logn-attn',
   'rope-scaling-yarn',
   'rope-scaling-longrope',
   'rope-scaling-other',

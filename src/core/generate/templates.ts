@@ -57,6 +57,7 @@ export const REFUSAL_PLACE: Record<QuirkId, RefusalPlace> = {
   'rope-scaling-linear': 'attention',
   'rope-scaling-llama3': 'attention',
   'rope-scaling-dynamic': 'attention',
+  'logn-attn': 'attention',
   'rope-scaling-yarn': 'attention',
   'rope-scaling-longrope': 'attention',
   'rope-scaling-other': 'attention',

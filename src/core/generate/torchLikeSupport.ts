@@ -30,6 +30,7 @@ export const TORCH_LIKE_SUPPORT: Record<QuirkId, Capability> = {
   'rope-scaling-linear': 'implemented',
   'rope-scaling-llama3': 'implemented',
   'rope-scaling-dynamic': refused('rope-scaling-dynamic'),
+  'logn-attn': refused('logn-attn'),
   'rope-scaling-yarn': refused('rope-scaling-yarn'),
   'rope-scaling-longrope': refused('rope-scaling-longrope'),
   'rope-scaling-other': refused('rope-scaling-other'),

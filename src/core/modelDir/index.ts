@@ -325,9 +325,6 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
       }
     }
     if (bin) problems.push({ severity: 'warning', code: 'modelDir.bin-weights', message: msg('modelDir.bin-weights', { file: bin }) });
-    if (weightSource === 'none') {
-      problems.push({ severity: 'warning', code: 'modelDir.no-weights', message: msg('modelDir.no-weights'), hint: msg('modelDir.no-weights.hint') });
-    }
   }
   const known = names.length > 0;
 
@@ -340,6 +337,11 @@ export async function readModelFolder(reader: FileReader, dir: string, onProgres
     const hasStack = (root: string) => names.some((n) => n.startsWith(`${root}.${layersKey}.0.`));
     languagePrefix = (known && wrapper.multimodal.prefixes.find((p) => hasStack(p.root))) || wrapper.multimodal.prefixes[0];
     facts = { ...facts, naming: prefixNaming(facts.naming, languagePrefix) };
+  }
+  // Without weight names the family's own naming is assumed: say which names that is.
+  if (weightSource === 'none') {
+    const example = facts ? `${facts.naming.root}.${facts.naming.layers}.N.${facts.naming.attn}.${facts.naming.qkv[0]}` : 'model.layers.N.self_attn.q_proj';
+    problems.push({ severity: 'warning', code: 'modelDir.no-weights', message: msg('modelDir.no-weights', { example }), hint: msg('modelDir.no-weights.hint') });
   }
   if (!facts && textType) {
     problems.push({ severity: 'warning', code: 'modelDir.family.unknown', message: msg('modelDir.family.unknown', { modelType: textType }), hint: msg('modelDir.family.unknown.hint') });

@@ -213,17 +213,20 @@ function exactLimit(spec: ModelSpec, traits: CppTrait[], refusals: PlanRefusal[]
     const s = spec.rope.scaling ?? {};
     // The smallest stated context is safe for every convention: Qwen v1's use_dynamic_ntk keys off
     // seq_length (2048 for Qwen-14B while max_position_embeddings is 8192), transformers' off max positions.
-    const candidates = [spec.maxPositions, num(s.original_max_position_embeddings), num(spec.config.original_max_position_embeddings), num(spec.config.seq_length)].filter((x): x is number => x !== undefined);
+    const trainedKey = spec.family.config?.trainedLengthKey;
+    const candidates = [spec.maxPositions, num(s.original_max_position_embeddings), num(spec.config.original_max_position_embeddings), trainedKey ? num(spec.config[trainedKey]) : undefined].filter((x): x is number => x !== undefined);
     if (!candidates.length) refusals.push({ code: 'cpp.refused.rope-scaling-dynamic', message: msg('cpp.no-bound', { detail: dynamic }) });
     // Dynamic NTK rescales the base only for sequences longer than the original context; up to it the tables are plain rope.
     else bounds.push({ positions: Math.min(...candidates), why: `dynamic NTK rope (${dynamic}): up to the original context it uses the plain rope base`, detail: `dynamic NTK rope (${dynamic})` });
   }
-  // Qwen v1's use_logn_attn scales queries by log_seq_length(key length) only past seq_length (it is
-  // not a catalogue quirk yet): up to seq_length it multiplies by 1, beyond it the base graph differs.
-  if (spec.config.use_logn_attn === true) {
-    const seq = num(spec.config.seq_length);
-    if (seq === undefined) refusals.push({ code: 'cpp.logn-no-bound', message: msg('cpp.no-bound', { detail: 'use_logn_attn' }) });
-    else bounds.push({ positions: seq, why: `use_logn_attn: queries are scaled only past seq_length = ${seq}`, detail: `use_logn_attn (seq_length = ${seq})` });
+  // Log-n attention (Qwen v1's use_logn_attn) scales queries by log(key length) / log(trained length)
+  // only past the trained length: up to it the factor is 1 and the base graph is exact.
+  const logn = detail('logn-attn');
+  if (logn !== undefined) {
+    const key = spec.family.config?.trainedLengthKey;
+    const trained = key ? num(spec.config[key]) : undefined;
+    if (trained === undefined) refusals.push({ code: 'cpp.logn-no-bound', message: msg('cpp.no-bound', { detail: logn }) });
+    else bounds.push({ positions: trained, why: `${logn}: queries are scaled only past ${key} = ${trained}`, detail: logn });
   }
   if (!bounds.length) return undefined;
   return { positions: Math.min(...bounds.map((b) => b.positions)), why: bounds.map((b) => b.why), details: bounds.map((b) => b.detail) };

@@ -13,6 +13,7 @@ const IMPLEMENTED: Partial<Record<QuirkId, string>> = {
   'grouped-qkv': 'the generated modeling de-interleaves the per-KV-group rows into [q; k; v] per rank before the C++ sees them (float weights)',
   'sliding-window': 'exact up to the window: the generated Python refuses positions beyond it (full attention equals windowed attention there)',
   'rope-scaling-dynamic': 'exact up to the original context: the generated Python refuses positions beyond it (dynamic NTK equals plain rope there)',
+  'logn-attn': 'exact up to the trained length: the generated Python refuses positions beyond it (the query scale is 1 there)',
   layernorm: 'normType 1: the base picks DecoderLayer<LayerNormParam>, final norm 2 weights',
   'norm-plus-one': '(1 + w) folded into the norm weights at load time',
   'qkv-bias': 'linearHasBias row [true, false, false, false]',

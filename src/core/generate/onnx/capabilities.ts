@@ -32,6 +32,7 @@ export const ONNX_CAPABILITIES: Record<QuirkId, Capability> = {
   'rope-scaling-linear': 'implemented',
   'rope-scaling-llama3': 'implemented',
   'rope-scaling-dynamic': 'implemented', // the script refuses -s beyond the original context
+  'logn-attn': 'implemented', // the script refuses -s beyond the trained length
   'rope-scaling-yarn': 'implemented',
   'rope-scaling-longrope': 'implemented', // same limit as dynamic
   'rope-scaling-other': R('onnx.refused.rope-scaling-other'),

@@ -8,7 +8,8 @@ import { formatMessage, msg, type Locale, type Message } from '../../i18n';
 import type { ModelSpec, Problem } from '../../modelDir';
 import { ONNX_CAPABILITIES } from './capabilities';
 import { readme } from './readme';
-import { exportScript } from './script';
+import { exportScript, type ScriptContext } from './script';
+import type { ConfigSwitches } from '../../families';
 import './messages';
 
 export { ONNX_CAPABILITIES } from './capabilities';
@@ -106,6 +107,7 @@ export function generateOnnx(spec: ModelSpec, options: OnnxOptions): { files: Ge
     outDir: onnxDir,
     layersName,
     normName,
+    trainedLength: trainedLength(spec.family.config),
   });
   const text = readme({
     modelType,
@@ -125,4 +127,10 @@ export function generateOnnx(spec: ModelSpec, options: OnnxOptions): { files: Ge
   ];
   for (const n of notes) problems.push({ severity: 'info', code: n.code, message: n });
   return { files, problems };
+}
+
+/** The catalogue's switches that key off a trained length, when the family has that length key. */
+function trainedLength(config: ConfigSwitches | undefined): ScriptContext['trainedLength'] {
+  const switches = [config?.dynamicNtkKey, config?.lognAttnKey].filter((k): k is string => !!k);
+  return config?.trainedLengthKey && switches.length ? { key: config.trainedLengthKey, switches } : undefined;
 }

@@ -25,6 +25,11 @@ export interface ScriptContext {
   /** Attribute names under the decoder module (from the family's tensor naming). */
   layersName: string;
   normName: string;
+  /**
+   * Config switches that change the model once the sequence passes a trained length (Qwen-1's
+   * use_dynamic_ntk / use_logn_attn past seq_length), and the key of that length; from the catalogue.
+   */
+  trainedLength?: { key: string; switches: string[] };
 }
 
 const py = (s: string) => JSON.stringify(s);
@@ -56,6 +61,9 @@ DEFAULT_SEQ_LENGTH = ${c.seqLength}
 DEFAULT_OUT_DIR = ${py(c.outDir)}
 LAYERS_NAME = ${py(c.layersName)}  # decoder.<LAYERS_NAME>[i] are the blocks
 NORM_NAME = ${py(c.normName)}  # decoder.<NORM_NAME> is the final norm (part of lm_head.onnx)
+# Switches that change rope or the query scale past the trained length (the catalogue's, for this family).
+TRAINED_LENGTH_SWITCHES = ${JSON.stringify(c.trainedLength?.switches ?? [])}
+TRAINED_LENGTH_KEY = ${c.trainedLength ? py(c.trainedLength.key) : 'None'}
 OPSET = 15
 MASK_VALUE = -1000.0  # additive mask for positions that may not be attended (as the seed)
 MIN_TORCH = (1, 13)
@@ -157,6 +165,12 @@ def check_parts(parts, seq_length):
         raise Unsupported(
             "%s rope scaling changes the frequencies once the sequence passes %d positions; a static graph "
             "would freeze one choice. Use -s %d or less" % (kind, limit, limit - 1))
+    switched = [key for key in TRAINED_LENGTH_SWITCHES if getattr(config, key, False) is True]
+    trained = getattr(config, TRAINED_LENGTH_KEY, None) if TRAINED_LENGTH_KEY else None
+    if switched and trained and seq_length + 1 > trained:
+        raise Unsupported(
+            "%s change the model once the sequence passes %s = %d; a static graph would freeze one "
+            "choice. Use -s %d or less" % (" and ".join(switched), TRAINED_LENGTH_KEY, trained, trained - 1))
 
 
 class BlockKV(object):
