@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import '../../src/core/messages';
-import { quantizeLayer, type QuantMode } from '../../src/core/quantize';
+import { quantizeLayer, readIncludedSources, type QuantMode } from '../../src/core/quantize';
+import { nodeFileReader } from '../../src/node/fileReader';
 import { nodeSyntax } from '../../src/node/syntax';
 import { FIXTURE_CASES, FIXTURES, STUB } from '../compile/layer-fixtures';
 
@@ -54,10 +55,17 @@ describe('quantize: outputs compile against the ATB stubs and link next to the f
     it(`${c}: the fixture and its outputs compile; float + quant + sparse link together`, async () => {
       const syntax = await nodeSyntax();
       const dir = path.join(FIXTURES, c);
-      const files = fs.readdirSync(dir).map((name) => ({ name, contents: fs.readFileSync(path.join(dir, name), 'utf8') }));
+      const files = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map(({ name }) => ({ name, contents: fs.readFileSync(path.join(dir, name), 'utf8') }));
+      // Sub-folders (a model's own ops/ included by path) are staged as they are.
+      const nested = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => p.includes(path.sep) && fs.statSync(path.join(dir, p)).isFile());
       const cppName = files.find((f) => f.name.endsWith('.cpp'))!.name;
       const headerName = cppName.replace(/\.cpp$/, '.h');
       const produced: string[] = [];
+      // The headers the layer includes (and their .cpp), as the CLI and the extension read them.
+      const included = await readIncludedSources(nodeFileReader, path.join(dir, cppName), files.find((f) => f.name === cppName)!.contents, path.join(dir, headerName));
       for (const mode of ['w8a8', 'w8a8sc'] as QuantMode[]) {
         const outcome = quantizeLayer(
           syntax,
@@ -66,6 +74,7 @@ describe('quantize: outputs compile against the ATB stubs and link next to the f
             cppText: files.find((f) => f.name === cppName)!.contents,
             headerPath: path.join(dir, headerName),
             headerText: files.find((f) => f.name === headerName)?.contents,
+            included,
           },
           mode,
         );
@@ -76,6 +85,10 @@ describe('quantize: outputs compile against the ATB stubs and link next to the f
       }
       const caseDir = path.join(root, c);
       stage(caseDir, files);
+      for (const p of nested) {
+        fs.mkdirSync(path.dirname(path.join(caseDir, p)), { recursive: true });
+        fs.copyFileSync(path.join(dir, p), path.join(caseDir, p));
+      }
       const units = [cppName, ...produced];
       if (!produced.length) {
         const r = gxx(['-fsyntax-only', cppName], caseDir);

@@ -235,6 +235,8 @@ const REFUSES: { case: string; code: string; w8a8sc?: boolean }[] = [
 
 /** Fixtures whose expectations (no IN_BETA, folded nodes, model-local slots) live in quantize-more-shapes.test.ts. */
 const MORE_SHAPES = ['layernorm', 'anti-outlier', 'telechat-helper', 'unrolled-mlp', 'plain-linear-row', 'mlp-layer-one-norm', 'fusion-mlp', 'multi-mlp', 'trailing-slots'];
+/** Model-local ops, LinearParallel nodes and a borrowed enum (quantize-local-ops.test.ts). */
+const LOCAL_OPS = ['local-ops', 'borrowed-enum'];
 
 const PREFIX: Record<QuantMode, string> = { w8a8: 'Quant', w8a8sc: 'SparseQuant' };
 const GUARD_PREFIX: Record<QuantMode, string> = { w8a8: 'QUANT_', w8a8sc: 'SPARSE_QUANT_' };
@@ -266,7 +268,7 @@ describe('quantize: W8A8 / W8A8SC rewrite of hand-written old-style layers', fun
   });
 
   it('has a fixture table entry for every fixture folder', () => {
-    const known = [...CONVERTS.map((c) => c.case), ...REFUSES.map((r) => r.case), ...MORE_SHAPES].sort();
+    const known = [...CONVERTS.map((c) => c.case), ...REFUSES.map((r) => r.case), ...MORE_SHAPES, ...LOCAL_OPS].sort();
     assert.deepStrictEqual(known, FIXTURE_CASES);
   });
 

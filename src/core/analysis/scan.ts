@@ -137,10 +137,19 @@ export function scanFunction(fn: Node, ctx: ScanContext): ScanResult {
   if (!perCatalog) cache.set(ctx.catalog, (perCatalog = new Map()));
   const hit = perCatalog.get(key);
   if (hit) return hit;
-  const result = new FunctionScanner(fn, ctx).run();
+  const result = detached(new FunctionScanner(fn, ctx).run());
   if (perCatalog.size > 20000) perCatalog.clear();
-  perCatalog.set(key, result);
+  perCatalog.set(detached(key), result);
   return result;
+}
+
+/**
+ * A copy of `value` (plain data) whose strings are its own. Texts sliced from a document keep the
+ * whole document alive in V8; a cache that outlives the document (the language server re-analyses on
+ * every edit) must not hold one document text per edit.
+ */
+function detached<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 const fileSignatures = new WeakMap<FileIndex, string>();

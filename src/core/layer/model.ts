@@ -233,7 +233,7 @@ function stripSpace(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
-function findEnum(file: SourceFile): TensorEnum | undefined {
+export function findEnum(file: SourceFile): TensorEnum | undefined {
   const found: { node: Node; entries: EnumEntry[]; sentinels: EnumEntry[] }[] = [];
   for (const node of ofType(file.tree.rootNode, ['enum_specifier'])) {
     const body = node.childForFieldName('body');

@@ -63,6 +63,28 @@ export class EditList {
     }
   }
 
+  /**
+   * The edited text, and where an offset of it came from in the original (text an edit inserted
+   * maps to that edit's start): refusals found on a lowered layer point at the user's own lines.
+   */
+  applyMapped(): { text: string; toOriginal: (offset: number) => number } {
+    const text = this.apply();
+    const sorted = [...this.edits].sort((a, b) => a.start - b.start || a.end - b.end || a.seq - b.seq);
+    const toOriginal = (offset: number): number => {
+      let pos = 0;
+      let out = 0;
+      for (const e of sorted) {
+        if (offset < out + (e.start - pos)) return pos + (offset - out);
+        out += e.start - pos;
+        if (offset < out + e.text.length) return e.start;
+        out += e.text.length;
+        pos = e.end;
+      }
+      return pos + (offset - out);
+    };
+    return { text, toOriginal };
+  }
+
   apply(): string {
     const sorted = [...this.edits].sort((a, b) => a.start - b.start || a.end - b.end || a.seq - b.seq);
     let out = '';

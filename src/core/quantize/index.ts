@@ -8,16 +8,22 @@ import { msg, type Message } from '../i18n';
 import type { Node, Syntax } from '../syntax';
 import { analyzeLayer, firstSyntaxError, freeModel, ofType, parseFile, type LayerModel } from '../layer/model';
 import { NAMING, type QuantMode } from './catalog';
+import { localOpUsers, readIncludedSources, type IncludedSource } from './includedSources';
+import { lowerLayer } from './localOps';
+import { spanIn } from './lowered';
 import { RefuseError, rewriteLayer } from './rewrite';
 import './messages';
 
 export type { QuantMode } from './catalog';
+export { readIncludedSources, type IncludedSource } from './includedSources';
 
 export interface LayerInput {
   cppPath: string;
   cppText: string;
   headerPath: string;
   headerText: string | undefined;
+  /** The headers (and their .cpp) the layer includes, for model-local ops and a borrowed enum (readIncludedSources). */
+  included?: IncludedSource[];
 }
 
 export interface QuantizeReport {
@@ -80,6 +86,7 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
   const headerEarly = textProblem(input.headerPath, input.headerText);
   if (headerEarly) return headerEarly;
   let model: LayerModel | undefined;
+  let toOriginal: Record<'cpp' | 'h', (offset: number) => number> | undefined;
   try {
     model = analyzeLayer(syntax, input.cppText, input.headerText);
     for (const f of [model.cpp, model.h!]) {
@@ -88,6 +95,14 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
         const path = f.key === 'cpp' ? input.cppPath : input.headerPath;
         return refusal('quantize.syntax-error', path, { file: splitPath(path).base + splitPath(path).ext, line: error.startPosition.row + 1 }, rangeOf(error));
       }
+    }
+    // Model-local ops, LinearParallel nodes and a borrowed enum are written out as plain nodes first.
+    const lowered = lowerLayer(syntax, model, input.included ?? []);
+    if (lowered) {
+      freeModel(model);
+      model = undefined;
+      model = analyzeLayer(syntax, lowered.cppText, lowered.hText);
+      toOriginal = lowered.toOriginal;
     }
     const outputs = quantizeOutputPaths(input.cppPath, mode);
     const h = splitPath(input.headerPath);
@@ -119,7 +134,13 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
   } catch (error) {
     if (error instanceof RefuseError) {
       const path = error.file === 'h' ? input.headerPath : input.cppPath;
-      return refusal(error.code, path, error.args, rangeOf(error.node));
+      let node = error.node;
+      // Found on the lowered layer: point at the same place in the user's own text.
+      if (node && toOriginal) {
+        const key = error.file ?? 'cpp';
+        node = spanIn(key === 'h' ? input.headerText! : input.cppText, toOriginal[key](node.startIndex), toOriginal[key](node.endIndex));
+      }
+      return refusal(error.code, path, error.args, rangeOf(node));
     }
     return refusal('quantize.internal', input.cppPath, { detail: String((error as Error)?.message ?? error) });
   } finally {
@@ -187,11 +208,11 @@ export async function quantizePaths(
   const skipped: { path: string; reason: Message }[] = [];
   const seen = new Set<string>();
   /** `byInclude`: a file named on its own may find its header through its #include (not in folder mode). */
-  const convert = async (cppPath: string, byInclude = false) => {
+  const convert = async (cppPath: string, byInclude = false, text?: string) => {
     if (seen.has(cppPath)) return;
     seen.add(cppPath);
     let headerPath = headerOf(cppPath);
-    const cppText = await safe(reader.readText(cppPath));
+    const cppText = text ?? (await safe(reader.readText(cppPath)));
     if (cppText === undefined) {
       skipped.push({ path: cppPath, reason: msg('quantize.skip.missing') });
       return;
@@ -206,7 +227,8 @@ export async function quantizePaths(
     }
     let outcome: QuantizeOutcome;
     try {
-      outcome = quantizeLayer(syntax, { cppPath, cppText, headerPath, headerText }, mode);
+      const included = await readIncludedSources(reader, cppPath, cppText, headerPath);
+      outcome = quantizeLayer(syntax, { cppPath, cppText, headerPath, headerText, included }, mode);
     } catch (error) {
       outcome = refusal('quantize.internal', cppPath, { detail: String((error as Error)?.message ?? error) });
     }
@@ -216,18 +238,27 @@ export async function quantizePaths(
     const entries = await safe(reader.list(p));
     if (entries) {
       const names = new Set(entries.filter((e) => !e.isDirectory).map((e) => e.name));
+      // Graph ops of the model's own that other files here call (llama_parallel's llamalayer_mlp.cpp) are not layers.
+      const texts = new Map<string, string | undefined>();
+      for (const name of [...names].sort()) {
+        const { base, ext } = splitPath(name);
+        if (ext === '.cpp' && !/quant/i.test(base) && names.has(base + '.h')) texts.set(name, await safe(reader.readText(joinPath(p, name))));
+      }
+      const opUsers = localOpUsers(texts);
       for (const name of [...names].sort()) {
         const { base, ext } = splitPath(name);
         if (ext !== '.cpp') continue;
         const full = joinPath(p, name);
-        if (/quant/i.test(base)) skipped.push({ path: full, reason: msg('quantize.skip.quant-name') });
+        const user = opUsers.get(name);
+        if (user) skipped.push({ path: full, reason: msg('quantize.local-op.skip-op', { user }) });
+        else if (/quant/i.test(base)) skipped.push({ path: full, reason: msg('quantize.skip.quant-name') });
         else if (!names.has(base + '.h')) {
           // msit's folder rule stays; say when the file has a header of another name it could use.
           const text = await safe(reader.readText(full));
           const found = text === undefined || textProblem(full, text) ? [] : await includedLocalHeaders(syntax, reader, full, text);
           const header = found.length === 1 ? splitPath(found[0]) : undefined;
           skipped.push({ path: full, reason: header ? msg('quantize.skip.header-by-include', { header: header.base + header.ext }) : msg('quantize.skip.no-header') });
-        } else await convert(full);
+        } else await convert(full, false, texts.get(name));
       }
       continue;
     }

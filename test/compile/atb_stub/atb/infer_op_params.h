@@ -2,6 +2,10 @@
 #ifndef STUB_ATB_INFER_OP_PARAMS_H
 #define STUB_ATB_INFER_OP_PARAMS_H
 #include <cstdint>
+#include <string>
+
+// HCCL's communicator handle (hccl/hccl_types.h): an opaque pointer.
+typedef void *HcclComm;
 
 namespace atb {
 namespace infer {
@@ -140,6 +144,35 @@ struct TransposeParam {
 };
 
 struct ReshapeAndCacheParam {};
+
+// Plain matmul of the 2024 ATB releases (no bias; later replaced by LinearParam).
+struct MatmulParam {
+    bool transposeA = false;
+    bool transposeB = false;
+};
+
+// Linear + communication in one op; "RowParallel" all-reduces the per-rank products.
+struct LinearParallelParam {
+    bool transWeight = true;
+    int rank = 0;
+    int rankSize = 0;
+    int rankRoot = 0;
+    std::string bias = "None";
+    std::string parallelType = "RowParallel";
+    std::string backend = "hccl";
+    HcclComm hcclComm = nullptr;
+    std::string rankTableFile;
+};
+
+struct AllReduceParam {
+    int rank = 0;
+    int rankSize = 0;
+    int rankRoot = 0;
+    std::string allReduceType = "sum";
+    std::string backend = "hccl";
+    HcclComm hcclComm = nullptr;
+    std::string rankTableFile;
+};
 } // namespace infer
 } // namespace atb
 #endif
