@@ -137,6 +137,18 @@ describe('quantize: LayerNorm, anti-outlier, model-local helper and header shape
       });
     }
 
+    it('nodes declared with `auto &` (as visualglm and chatglm2 paged write them) fold the same way', () => {
+      const input = fixtureInput('anti-outlier');
+      const cppText = input.cppText.split('atb::Node &').join('auto &');
+      assert.notStrictEqual(cppText, input.cppText);
+      for (const mode of MODES) {
+        const typed = ok(quantizeLayer(syntax, input, mode)).files[0].contents;
+        const auto = ok(quantizeLayer(syntax, { ...input, cppText }, mode)).files[0].contents;
+        assert.strictEqual(auto, typed.split('atb::Node &').join('auto &'), `${mode}: same rewrite`);
+        assert.strictEqual((auto.match(/auto &\w+ = opGraph\.nodes\.at\(nodeId\+\+\)/g) ?? []).length, 9);
+      }
+    });
+
     it('refuses when the anti-outlier sum is also read by a node that stays float', () => {
       const input = fixtureInput('anti-outlier');
       const cppText = input.cppText.replace('selfResidualAddNode.inTensorIds = {IN_HIDDENSTATES, INTERMIDATE_SELFLINEAROUT};', 'selfResidualAddNode.inTensorIds = {INTERMIDATE_NORMADDOUT, INTERMIDATE_SELFLINEAROUT};');

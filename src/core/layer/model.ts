@@ -356,11 +356,13 @@ export function analyzeLayer(syntax: Syntax, cppText: string, headerText: string
       const type = n.childForFieldName('type');
       for (const d of n.childrenForFieldName('declarator')) {
         if (!d) continue;
-        // `atb::Node &x = opGraph.nodes.at(nodeId++);`
-        if (type && lastSegment(type.text) === 'Node' && d.type === 'init_declarator') {
+        // `atb::Node &x = opGraph.nodes.at(nodeId++);` (or `auto &x = ...`, as visualglm and chatglm2 paged write it)
+        if (type && (lastSegment(type.text) === 'Node' || type.text === 'auto') && d.type === 'init_declarator') {
           const inner = d.childForFieldName('declarator');
           const id = inner?.type === 'reference_declarator' ? inner.namedChildren.find((c) => c?.type === 'identifier') : undefined;
-          if (id && /\bnodes\b/.test(d.childForFieldName('value')?.text ?? '')) {
+          const value = d.childForFieldName('value')?.text ?? '';
+          // With `auto` only the initialiser says it is a node: one element of the graph's nodes.
+          if (id && (type.text === 'auto' ? /\bnodes\s*(\.\s*at\s*\(|\[)/.test(value) : /\bnodes\b/.test(value))) {
             node(id.text);
             model.nodeRefs.push(n);
             continue;
