@@ -7,7 +7,8 @@
 import type { Node, Syntax } from '../syntax';
 import { enclosingStatement, findEnum, firstSyntaxError, identifiersNamed, ofType, parseFile, type LayerModel, type SourceFile } from '../layer/model';
 import { EditList } from './edits';
-import { baseName, type IncludedSource } from './includedSources';
+import type { IncludedSource } from './includedSources';
+import { baseName } from './paths';
 import { last, refuse } from './lowered';
 
 /** Top-level names a header declares (structs, classes, enums, free functions), not enumerators. */

@@ -4,6 +4,7 @@
  * from the header that holds it. Only layers that call a model-local op read anything.
  */
 import type { FileReader } from '../common';
+import { dirOf } from './paths';
 
 /** A header the layer includes with quotes, where it was found (next to the layer or above it), and its .cpp. */
 export interface IncludedSource {
@@ -18,14 +19,6 @@ export interface IncludedSource {
 export const LOCAL_OP_CALL = /\bCreate(?!Operation\b)\w+Operation\s*\(/;
 /** Includes are tried in the layer's folder and this many folders above it (`deepseek/16b_dense/operation/x.h` from models/). */
 const INCLUDE_LEVELS = 5;
-
-
-export function dirOf(p: string): string {
-  return p.slice(0, Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
-}
-export function baseName(p: string): string {
-  return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
-}
 
 async function quiet<T>(p: Promise<T>): Promise<T | undefined> {
   try {
@@ -72,7 +65,6 @@ export async function readIncludedSources(reader: FileReader, cppPath: string, c
   }
   return out;
 }
-
 
 /** `atb::Status CreateXxxOperation(` where a .cpp defines a graph op. */
 const OP_DEFINITION = /^\s*atb::Status\s+(Create\w+Operation)\s*\(/gm;

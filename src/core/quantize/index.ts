@@ -11,6 +11,7 @@ import { NAMING, type QuantMode } from './catalog';
 import { localOpUsers, readIncludedSources, type IncludedSource } from './includedSources';
 import { lowerLayer } from './localOps';
 import { spanIn } from './lowered';
+import { baseName, joinPath, splitPath } from './paths';
 import { RefuseError, rewriteLayer } from './rewrite';
 import './messages';
 
@@ -41,14 +42,6 @@ export type QuantizeOutcome = { ok: true; files: GeneratedFile[]; report: Quanti
 
 /** A layer file is a few hundred lines; anything this big is not one (and would be slow to show). */
 export const MAX_LAYER_BYTES = 2 * 1024 * 1024;
-
-function splitPath(p: string): { dir: string; base: string; ext: string } {
-  const slash = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  const dir = p.slice(0, slash + 1);
-  const file = p.slice(slash + 1);
-  const dot = file.lastIndexOf('.');
-  return dot > 0 ? { dir, base: file.slice(0, dot), ext: file.slice(dot) } : { dir, base: file, ext: '' };
-}
 
 export function quantizeOutputPaths(cppPath: string, mode: QuantMode): { cpp: string; h: string } {
   const { dir, base } = splitPath(cppPath);
@@ -93,7 +86,7 @@ export function quantizeLayer(syntax: Syntax, input: LayerInput, mode: QuantMode
       const error = firstSyntaxError(f.tree);
       if (error) {
         const path = f.key === 'cpp' ? input.cppPath : input.headerPath;
-        return refusal('quantize.syntax-error', path, { file: splitPath(path).base + splitPath(path).ext, line: error.startPosition.row + 1 }, rangeOf(error));
+        return refusal('quantize.syntax-error', path, { file: baseName(path), line: error.startPosition.row + 1 }, rangeOf(error));
       }
     }
     // Model-local ops, LinearParallel nodes and a borrowed enum are written out as plain nodes first.
@@ -188,10 +181,6 @@ async function includedLocalHeaders(syntax: Syntax, reader: FileReader, cppPath:
   } finally {
     file.tree.delete();
   }
-}
-
-function joinPath(dir: string, name: string): string {
-  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
 }
 
 /**

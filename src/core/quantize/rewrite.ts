@@ -343,9 +343,9 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
     if (n.length < 2 || n.length > 3) refuse('quantize.unexpected-inputs', { node: g.name, actual: n.length, expected: '2 or 3' }, 'cpp', g.inputs!.list);
     return plan(g, n[1], n[2]);
   });
-  /** The node's inputs in the V2 slot layout (a V1 node's inputs are spread into it, the rest IN_HOLDER). */
   /** Nodes whose V2 call lacked trailing placeholder slots, with how many. */
   const padded = new Map<GraphNode, number>();
+  /** The node's inputs in the V2 slot layout (a V1 node's inputs are spread into it, the rest IN_HOLDER). */
   const v2Slots = (g: GraphNode, h: HelperLayout): string[] => {
     const n = g.inputs!.names;
     const migration = migrationOf(g);
@@ -570,7 +570,7 @@ export function rewriteLayer(model: LayerModel, mode: QuantMode, names: RewriteN
       const pad = /^\s/.test(inner) && /\s$/.test(inner) && !inner.includes('\n') ? ' ' : '';
       cppEdits.replaceNode(list, `{${pad}${slots.join(', ')}${pad}}`);
       if (plainRows.has(g)) plainLinearToRow(cppEdits, model, g, helperQuantFields(h, mode, layerParam));
-      else if (migration) migrateToV2(cppEdits, model, g, migration);
+      else migrateToV2(cppEdits, model, g, migration);
       continue;
     }
     const items = g.inputs!.items;

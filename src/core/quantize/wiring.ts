@@ -21,20 +21,17 @@ export interface Miswiring {
 
 const strip = (s: string) => s.replace(/\s+/g, '');
 
-/** Names of the `atb::Node &x = opGraph.nodes.at(...)` (or `auto &x = ...`) references, in order. */
-function declaredNodes(body: Node): string[] {
-  return ofType(body, ['init_declarator']).flatMap((d) => {
-    const ref = d.childForFieldName('declarator');
-    const id = ref?.type === 'reference_declarator' ? ref.namedChildren.find((c) => c?.type === 'identifier') : undefined;
-    return id && /\bnodes\b/.test(d.childForFieldName('value')?.text ?? '') ? [id.text] : [];
-  });
+/** Names of the node references the layer model found (`atb::Node &x` / `auto &x = opGraph.nodes.at(...)`), in order. */
+function declaredNodes(model: LayerModel): string[] {
+  // The reference's name is the declaration's first identifier (`Node` and `auto` are not identifiers).
+  return model.nodeRefs.flatMap((d) => ofType(d, ['identifier']).slice(0, 1).map((i) => i.text));
 }
 
 export function findMiswiring(model: LayerModel): Miswiring | undefined {
   const fn = model.layerFunction;
   // Only a node set twice can be the slip: most layers stop here without another tree walk.
   if (!fn || !model.nodes.some((g) => g.inputAssignments > 1 || g.createCount > 1)) return undefined;
-  const declared = declaredNodes(fn.body);
+  const declared = declaredNodes(model);
   // A node counts as never wired / never created only when the body never names its
   // `.inTensorIds` / `.operation` at all (not even through push_back or `x.operation = new Op`).
   const body = fn.body.text;
